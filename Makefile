@@ -1,0 +1,110 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Bulkhead top-level build.
+#
+#   make [BOARD=<name|path>] [SCENARIO=<name|path>] [O=<build dir>]   build image + ISO
+#   make run [EMU=bochs|qemu] [CPUS=4]     boot it with the console on this terminal
+#   make test                              unit tests, image build, end-to-end tests
+#   make menuconfig | defconfig | savedefconfig
+#   make coverage                          unit-test line coverage
+#   make help                              everything else
+#
+# Everything generated goes under $(O) (default build/); the source tree is never written.
+
+MAKEFLAGS += --no-builtin-rules --no-print-directory
+.SUFFIXES:
+.DELETE_ON_ERROR:
+
+ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+O ?= build
+override O := $(abspath $(O))
+PYTHON := /usr/bin/python3
+EMU ?= bochs
+CPUS ?= 4
+BOCHS_MODEL ?= corei7_haswell_4770
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+NO_SETUP_GOALS := clean distclean help
+ifneq ($(filter-out $(NO_SETUP_GOALS),$(or $(MAKECMDGOALS),all)),)
+NEED_SETUP := 1
+endif
+
+.PHONY: all
+all: image
+
+include $(ROOT)/misc/make/target.mk
+include $(ROOT)/misc/make/kconfig.mk
+include $(ROOT)/hypervisor/build.mk
+
+# ---------------------------------------------------------------------------
+# Set-up: installs the Debian packages the project needs, once.
+SETUP_STAMP := $(O)/.setup-stamp
+$(SETUP_STAMP): $(ROOT)/misc/setup.sh
+	$(Q)mkdir -p $(O)
+	$(Q)$(ROOT)/misc/setup.sh --stamp $@
+
+.PHONY: setup
+setup:
+	$(Q)mkdir -p $(O)
+	$(Q)$(ROOT)/misc/setup.sh --stamp $(SETUP_STAMP)
+
+# ---------------------------------------------------------------------------
+# Boot image: GRUB BIOS ISO with the hypervisor and the scenario's guest images.
+ISO := $(O)/bulkhead.iso
+.PHONY: image iso
+image: $(ISO)
+iso: $(ISO)
+
+$(ISO): $(HV_ELF) $(ROOT)/misc/mkiso.py $(KCONFIG_AUTOCONF) | $(SETUP_STAMP)
+	@echo "  ISO     $(patsubst $(ROOT)/%,%,$@)"
+	$(Q)$(PYTHON) $(ROOT)/misc/mkiso.py --out $@ --hypervisor $(HV_ELF) \
+		--cmdline "$(CONFIG_HV_CMDLINE)" $(SCENARIO_MODULE_ARGS)
+
+# ---------------------------------------------------------------------------
+.PHONY: run
+run: $(ISO)
+	$(Q)$(PYTHON) $(ROOT)/misc/emulator.py run --emu $(EMU) --iso $(ISO) --cpus $(CPUS) \
+		--model $(BOCHS_MODEL)
+
+# ---------------------------------------------------------------------------
+# Tests. Unit tests run on the host; e2e tests boot the real image in emulators.
+UNIT_O := $(O)/unit
+E2E_ARGS ?=
+E2E_JOBS ?= 2
+
+.PHONY: test unit-test e2e-test coverage
+test: | $(SETUP_STAMP)
+	$(Q)$(MAKE) -f $(ROOT)/Makefile O=$(O) unit-test
+	$(Q)$(MAKE) -f $(ROOT)/Makefile O=$(O) image
+	$(Q)$(MAKE) -f $(ROOT)/Makefile O=$(O) e2e-test
+
+unit-test: | $(SETUP_STAMP)
+	$(Q)$(MAKE) -C $(ROOT)/tests/unit ROOT=$(ROOT) O=$(UNIT_O) run
+
+e2e-test: $(ISO)
+	$(Q)cd $(ROOT)/tests/e2e && BULKHEAD_ELF=$(HV_ELF) BULKHEAD_BUILD=$(O) \
+		$(PYTHON) -m pytest -n $(E2E_JOBS) $(E2E_ARGS)
+
+coverage: | $(SETUP_STAMP)
+	$(Q)rm -rf $(O)/coverage && mkdir -p $(O)/coverage
+	$(Q)$(MAKE) -C $(ROOT)/tests/unit ROOT=$(ROOT) O=$(O)/coverage/unit COVERAGE=1 run
+	$(Q)cd $(ROOT) && gcovr --root $(ROOT) --filter 'hypervisor/' \
+		--object-directory $(O)/coverage/unit \
+		--txt-summary --txt $(O)/coverage/coverage.txt \
+		--html-details $(O)/coverage/index.html
+	@echo "coverage report: $(O)/coverage/index.html"
+
+# ---------------------------------------------------------------------------
+.PHONY: clean distclean help
+clean:
+	$(Q)rm -rf $(O)
+
+distclean: clean
+
+help:
+	@sed -n '2,12p' $(ROOT)/Makefile | sed 's/^# \{0,1\}//'
+	@echo "Variables: BOARD SCENARIO O EMU CPUS BOCHS_MODEL V=1 E2E_ARGS E2E_JOBS"

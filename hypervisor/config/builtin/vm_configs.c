@@ -1,0 +1,11 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * The built-in configuration, used when the build names no board and scenario: the
+ * hypervisor boots and reports, with no VMs. Generated tables take this file's place
+ * and define the same three symbols.
+ */
+#include <bulkhead/vm_config.h>
+
+const char vm_config_origin[] = "built-in (no VMs)";
+const struct vm_config vm_configs[1];
+const size_t vm_configs_count = 0;

@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * Log front end: formats "[seconds.micros] cpuN L: text", sends it to the console when
+ * the level allows and always records it in the ring (up to CONFIG_MEM_LOGLEVEL).
+ * One lock keeps lines from different CPUs whole; in panic mode the lock is only tried,
+ * because the CPU that holds it may have been stopped.
+ */
+#include <bulkhead/arch.h>
+#include <bulkhead/console.h>
+#include <bulkhead/log.h>
+#include <bulkhead/printf.h>
+#include <bulkhead/spinlock.h>
+#include <bulkhead/string.h>
+
+static char ring_buf[CONFIG_LOG_RING_SIZE];
+static struct log_ring ring = {.buf = ring_buf, .size = sizeof(ring_buf)};
+static spinlock_t log_lock = SPINLOCK_INIT;
+static enum log_level console_level = CONFIG_CONSOLE_LOGLEVEL;
+static volatile bool panic_mode;
+/* A message continues the previous line when that line did not end in "\n". */
+static bool line_open;
+
+static const char level_tag[] = "-EWIDT";
+
+void log_set_console_level(enum log_level level)
+{
+	console_level = level > LOG_TRACE ? LOG_TRACE : level;
+}
+
+enum log_level log_console_level(void)
+{
+	return console_level;
+}
+
+void log_enter_panic_mode(void)
+{
+	panic_mode = true;
+	console_level = LOG_TRACE;
+}
+
+const struct log_ring *log_get_ring(void);
+const struct log_ring *log_get_ring(void)
+{
+	return &ring;
+}
+
+void log_vprintf(enum log_level level, const char *fmt, va_list ap)
+{
+	char line[512];
+	size_t len = 0;
+	u64 flags;
+	bool locked;
+	int n;
+
+	if (level == LOG_NONE || (level > console_level && level > CONFIG_MEM_LOGLEVEL))
+		return;
+
+	flags = local_irq_save();
+	if (panic_mode) {
+		/* Give a stopped holder's lock up after a while rather than deadlock. */
+		locked = false;
+		for (int i = 0; i < 1000000 && !locked; i++)
+			locked = spin_trylock(&log_lock);
+	} else {
+		spin_lock(&log_lock);
+		locked = true;
+	}
+
+	if (!line_open) {
+		u64 ns = arch_time_ns();
+
+		n = snprintf(line, sizeof(line), "[%5llu.%06llu] cpu%u %c: ",
+			     (unsigned long long)(ns / 1000000000ULL),
+			     (unsigned long long)(ns / 1000ULL % 1000000ULL), arch_cpu_id(),
+			     level_tag[level]);
+		len = n > 0 ? (size_t)n : 0;
+	}
+	n = vsnprintf(line + len, sizeof(line) - len, fmt, ap);
+	if (n > 0)
+		len = strnlen(line, sizeof(line));
+	line_open = len > 0 && line[len - 1] != '\n';
+
+	if (level <= CONFIG_MEM_LOGLEVEL)
+		log_ring_append(&ring, line, len);
+	if (level <= console_level)
+		console_write(line, len);
+
+	if (locked)
+		spin_unlock(&log_lock);
+	local_irq_restore(flags);
+}
+
+void log_printf(enum log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vprintf(level, fmt, ap);
+	va_end(ap);
+}

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * What common code asks of the architecture layer. Implemented under hypervisor/arch/<isa>/;
+ * common code includes this header, never arch headers directly.
+ */
+#ifndef BULKHEAD_ARCH_H
+#define BULKHEAD_ARCH_H
+
+#include <bulkhead/compiler.h>
+#include <bulkhead/types.h>
+
+struct boot_info;
+struct memmap;
+
+struct acpi_info;
+
+/* Boot steps, called in order by core/init.c. Each returns 0 or a negative error. */
+void arch_early_init(void);			 /* BSP descriptor tables, per-CPU data */
+int arch_reserve_memory(struct memmap *map);	 /* memory the platform needs (AP start-up) */
+int arch_paging_init(const struct memmap *map); /* the hypervisor's own page tables */
+int arch_platform_init(void);			 /* time source, interrupt controller */
+/* Starts the other CPUs named by the firmware; returns how many CPUs are online. */
+u32 arch_smp_init(const struct acpi_info *acpi);
+int arch_smp_selftest(void);			 /* an IPI round trip to every CPU */
+int arch_virt_check(void);			 /* hardware virtualization on every CPU */
+/* Runs fn on cpu (waits for it); used by debug facilities. */
+int arch_run_on_cpu(u32 cpu, void (*fn)(void *), void *arg);
+
+u32 arch_cpu_id(void);
+u32 arch_cpu_count_online(void);
+/* Sends an NMI to every other online CPU and waits until they stop; returns how many did. */
+u32 arch_stop_other_cpus(void);
+/* Stops the calling CPU for good (interrupts off, halted). */
+void arch_cpu_stop_self(void) __noreturn;
+/* Current frame pointer, for stack traces. */
+u64 arch_frame_pointer(void);
+/* Whether [addr, addr+size) lies inside the calling CPU's stacks. */
+bool arch_on_cpu_stack(u64 addr, u64 size);
+/* Nanoseconds since boot (0 until the TSC is calibrated). */
+u64 arch_time_ns(void);
+/* Busy-waits (TSC based once calibrated). */
+void arch_udelay(u64 us);
+
+#endif

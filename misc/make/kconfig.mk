@@ -1,0 +1,42 @@
+# SPDX-License-Identifier: BSD-3-Clause
+# Kconfig through kconfiglib (Debian python3-kconfiglib). The configuration lives in
+# $(O)/.config; the C header and the Make fragment are generated from it.
+
+KCONFIG := $(ROOT)/Kconfig
+KCONFIG_DOTCONFIG := $(O)/.config
+KCONFIG_AUTOCONF := $(O)/include/generated/autoconf.h
+KCONFIG_AUTOMK := $(O)/include/config/auto.conf
+DEFCONFIG := $(ROOT)/hypervisor/defconfig
+KCONFIG_ENV := KCONFIG_CONFIG=$(KCONFIG_DOTCONFIG) srctree=$(ROOT)
+
+# The generated values (CONFIG_HV_LOAD_ADDR, CONFIG_STACK_PROTECTOR, ...) drive the build.
+-include $(KCONFIG_AUTOMK)
+
+$(KCONFIG_DOTCONFIG): | $(SETUP_STAMP)
+	@mkdir -p $(O)
+	@echo "  DEFCONFIG $(patsubst $(ROOT)/%,%,$(DEFCONFIG))"
+	$(Q)$(KCONFIG_ENV) $(PYTHON) -m defconfig --kconfig $(KCONFIG) $(DEFCONFIG) >/dev/null
+
+$(KCONFIG_AUTOCONF) $(KCONFIG_AUTOMK) &: $(KCONFIG_DOTCONFIG) $(KCONFIG)
+	@mkdir -p $(dir $(KCONFIG_AUTOCONF)) $(dir $(KCONFIG_AUTOMK))
+	$(Q)$(KCONFIG_ENV) $(PYTHON) -m olddefconfig $(KCONFIG) >/dev/null
+	$(Q)$(KCONFIG_ENV) $(PYTHON) -m genconfig --header-path $(KCONFIG_AUTOCONF).tmp \
+		--config-out $(KCONFIG_AUTOMK).tmp $(KCONFIG)
+	$(Q)mv $(KCONFIG_AUTOCONF).tmp $(KCONFIG_AUTOCONF) && mv $(KCONFIG_AUTOMK).tmp $(KCONFIG_AUTOMK)
+
+.PHONY: menuconfig defconfig savedefconfig olddefconfig
+menuconfig: $(KCONFIG_DOTCONFIG)
+	$(Q)$(KCONFIG_ENV) MENUCONFIG_STYLE=aquatic $(PYTHON) -m menuconfig $(KCONFIG)
+
+defconfig: | $(SETUP_STAMP)
+	@mkdir -p $(O)
+	$(Q)$(KCONFIG_ENV) $(PYTHON) -m defconfig --kconfig $(KCONFIG) $(DEFCONFIG)
+
+olddefconfig: $(KCONFIG_DOTCONFIG)
+	$(Q)$(KCONFIG_ENV) $(PYTHON) -m olddefconfig $(KCONFIG)
+
+# Writes the minimal configuration to $(O)/defconfig; copy it over hypervisor/defconfig to
+# make it the default.
+savedefconfig: $(KCONFIG_DOTCONFIG)
+	$(Q)$(KCONFIG_ENV) $(PYTHON) -m savedefconfig --kconfig $(KCONFIG) --out $(O)/defconfig
+	@echo "minimal configuration written to $(O)/defconfig"
