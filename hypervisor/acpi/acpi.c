@@ -131,13 +131,22 @@ static bool rsdp_probe(paddr_t addr, struct rsdp_facts *out)
 	if (!p || memcmp(p, RSDP_SIGNATURE, 8) != 0)
 		return false;
 	if (acpi_rd8(p, RSDP_REVISION) >= 2) {
-		u32 length = acpi_rd32(p, RSDP_LENGTH);
+		u32 length;
 
-		/* Map at least the 36 bytes so rsdp_check() rejects a bad Length. */
-		avail = (length >= RSDP_V2_LEN && length <= RSDP_MAX_LEN) ? length : RSDP_V2_LEN;
-		p = acpi_map(addr, avail);
+		/* Length lies beyond the first 20 bytes: map the revision 2 size first. */
+		p = acpi_map(addr, RSDP_V2_LEN);
 		if (!p)
 			return false;
+		length = acpi_rd32(p, RSDP_LENGTH);
+		/* Map at least the 36 bytes so rsdp_check() rejects a bad Length. */
+		if (length > RSDP_V2_LEN && length <= RSDP_MAX_LEN) {
+			avail = length;
+			p = acpi_map(addr, avail);
+			if (!p)
+				return false;
+		} else {
+			avail = RSDP_V2_LEN;
+		}
 	}
 	if (rsdp_check(p, avail, out, &why))
 		return true;
@@ -206,16 +215,16 @@ static const u8 *table_add(struct acpi_info *info, paddr_t addr, const char *exp
 		ref->problem = "header not mappable";
 		return NULL;
 	}
+	/* Named after what the pointer promised, the entry says what is missing. */
+	if (expect && memcmp(hdr + ACPI_HDR_SIGNATURE, expect, 4) != 0) {
+		ref->problem = "unexpected signature";
+		return NULL;
+	}
 	acpi_copy_id(ref->signature, hdr + ACPI_HDR_SIGNATURE, 4);
 	acpi_copy_id(ref->oem_id, hdr + ACPI_HDR_OEM_ID, 6);
 	ref->revision = acpi_rd8(hdr, ACPI_HDR_REVISION);
 	len = acpi_rd32(hdr, ACPI_HDR_LENGTH);
 	ref->length = len;
-
-	if (expect && memcmp(hdr + ACPI_HDR_SIGNATURE, expect, 4) != 0) {
-		ref->problem = "unexpected signature";
-		return NULL;
-	}
 	if (len < ACPI_HDR_SIZE) {
 		ref->problem = "length shorter than header";
 		return NULL;

@@ -105,7 +105,7 @@ static int map_range(paddr_t addr, u64 size, u64 flags)
 			if (can_use_level(addr, end - addr, level)) {
 				*entry = flags ? (addr | flags | (level > 1 ? PTE_PS : 0)) : 0;
 				if (root == (u64 *)read_cr3())
-					__asm__ __volatile__("invlpg (%0)" ::"r"(addr) : "memory");
+					flush_tlb_page(addr);
 				addr += level_size(level);
 				break;
 			}

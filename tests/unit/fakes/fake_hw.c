@@ -29,6 +29,8 @@ static struct {
 static size_t cpuid_count_used;
 
 static u64 tsc_value, tsc_step;
+u64 fake_cr3;
+size_t fake_tlb_flushes;
 
 void fake_hw_reset(void)
 {
@@ -38,6 +40,39 @@ void fake_hw_reset(void)
 	cpuid_count_used = 0;
 	tsc_value = 0;
 	tsc_step = 0;
+	fake_cr3 = 0;
+	fake_tlb_flushes = 0;
+}
+
+u64 read_cr0(void)
+{
+	return 0x80010011; /* PG, WP, ET, PE */
+}
+
+u64 read_cr2(void)
+{
+	return 0;
+}
+
+u64 read_cr3(void)
+{
+	return fake_cr3;
+}
+
+u64 read_cr4(void)
+{
+	return 0x20; /* PAE */
+}
+
+void write_cr3(u64 v)
+{
+	fake_cr3 = v;
+}
+
+void flush_tlb_page(u64 addr)
+{
+	(void)addr;
+	fake_tlb_flushes++;
 }
 
 static void log_access(u16 port, u8 size, bool write, u32 value)

@@ -25,4 +25,8 @@ void fake_cpuid_set(u32 leaf, u32 subleaf, u32 eax, u32 ebx, u32 ecx, u32 edx);
 void fake_tsc_set(u64 value, u64 step_per_read);
 void fake_hw_reset(void);
 
+/* CR3 as last written, and how many single-page TLB flushes were requested. */
+extern u64 fake_cr3;
+extern size_t fake_tlb_flushes;
+
 #endif

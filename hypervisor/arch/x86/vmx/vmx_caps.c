@@ -172,6 +172,9 @@ int vmx_caps_report(const struct vmx_caps *const *cpus, size_t count)
 		pr_warn("VMX: CPUs differ in their VMX features; VMs use only the common set\n");
 	if (!missing_any)
 		return 0;
+	/* Without VMX itself every other feature is missing too: say the one thing that matters. */
+	if ((missing_any >> VMX_FEAT_VMX) & 1)
+		missing_any = 1ULL << VMX_FEAT_VMX;
 	for (int f = 0; f < VMX_FEAT_COUNT; f++) {
 		if (!((missing_any >> f) & 1))
 			continue;

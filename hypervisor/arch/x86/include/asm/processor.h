@@ -111,4 +111,9 @@ static inline void write_cr4(u64 v)
 	__asm__ __volatile__("mov %0, %%cr4" ::"r"(v) : "memory");
 }
 
+static inline void flush_tlb_page(u64 addr)
+{
+	__asm__ __volatile__("invlpg (%0)" ::"r"(addr) : "memory");
+}
+
 #endif
