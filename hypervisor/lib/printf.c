@@ -12,7 +12,7 @@
 #define FL_ALT	 (1u << 3)
 #define FL_ZERO	 (1u << 4)
 
-/* Keeps width and precision arithmetic far from overflow; C gives no meaning beyond it. */
+/* Clamp for widths and precisions, so the int arithmetic cannot overflow; no real format nears it. */
 #define FIELD_MAX 1000000
 
 enum length_mod { LEN_NONE, LEN_HH, LEN_H, LEN_L, LEN_LL, LEN_Z, LEN_T, LEN_J };

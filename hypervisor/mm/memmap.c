@@ -147,22 +147,23 @@ paddr_t memmap_find_free(const struct memmap *map, u64 size, u64 align, paddr_t 
 	return INVALID_PADDR;
 }
 
+/* One upper-case word per type, so boot reports can be parsed by tests and tools. */
 const char *mem_type_name(enum mem_type type)
 {
 	static const char *const names[] = {
 		[MEM_RAM] = "RAM",
-		[MEM_RESERVED] = "reserved",
+		[MEM_RESERVED] = "RESERVED",
 		[MEM_ACPI] = "ACPI",
-		[MEM_NVS] = "ACPI NVS",
-		[MEM_UNUSABLE] = "unusable",
-		[MEM_HYPERVISOR] = "hypervisor",
-		[MEM_MODULE] = "module",
-		[MEM_BOOTINFO] = "boot info",
-		[MEM_ALLOCATOR] = "allocator",
-		[MEM_TRAMPOLINE] = "trampoline",
+		[MEM_NVS] = "NVS",
+		[MEM_UNUSABLE] = "UNUSABLE",
+		[MEM_HYPERVISOR] = "HYPERVISOR",
+		[MEM_MODULE] = "MODULE",
+		[MEM_BOOTINFO] = "BOOTINFO",
+		[MEM_ALLOCATOR] = "ALLOCATOR",
+		[MEM_TRAMPOLINE] = "TRAMPOLINE",
 	};
 
 	if ((unsigned int)type < ARRAY_SIZE(names) && names[type])
 		return names[type];
-	return "unknown";
+	return "UNKNOWN";
 }

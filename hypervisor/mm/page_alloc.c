@@ -110,7 +110,7 @@ void page_pool_add_free(struct page_pool *pool, paddr_t base, u64 size)
 	/* ALIGN_UP would wrap to 0 for a base in the last page of the address space. */
 	if (base > ~(u64)0 - (PAGE_SIZE - 1))
 		return;
-	first = frames_below(ALIGN_UP(base, PAGE_SIZE));
+	first = MAX(frames_below(ALIGN_UP(base, PAGE_SIZE)), 1);
 	end = MIN(frames_below(end_addr), pool->nframes);
 	if (first >= end)
 		return;
