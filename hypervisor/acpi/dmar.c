@@ -90,7 +90,8 @@ static void parse_scopes(struct acpi_info *info, size_t off, const u8 *s, size_t
 		len = acpi_rd8(s, pos + SCOPE_LENGTH);
 		if (len < SCOPE_MIN_LEN || len > room) {
 			/* Cannot step over it safely: the scopes after it are lost too. */
-			scope_bad(info, off, acpi_rd8(s, pos), len, "has a bad length, rest ignored");
+			scope_bad(info, off, acpi_rd8(s, pos), len,
+				  "has a bad length, rest ignored");
 			return;
 		}
 		sc.type = acpi_rd8(s, pos + SCOPE_TYPE);

@@ -12,6 +12,7 @@
 #include <bulkhead/memmap.h>
 #include <bulkhead/page_alloc.h>
 #include <bulkhead/panic.h>
+#include <bulkhead/string.h>
 #include <asm/apic.h>
 #include <asm/cpu.h>
 #include <asm/paging.h>
@@ -25,6 +26,15 @@ extern u8 bsp_boot_stack[], bsp_boot_stack_top[];
 extern struct memmap boot_memmap;
 
 #define TIMER_TEST_US 1000
+
+/*
+ * The BIOS data area (0x400-0x4ff) lives in page 0, which the hypervisor's page tables
+ * leave unmapped to catch NULL dereferences. It is copied while the boot page tables
+ * still map it; acpi_map() serves reads of it (the EBDA pointer at 0x40e) from the copy.
+ */
+#define BDA_BASE 0x400
+#define BDA_SIZE 0x100
+static u8 bda_copy[BDA_SIZE];
 
 /* The stack protector's canary (-mstack-protector-guard=global). */
 u64 __stack_chk_guard;
@@ -67,6 +77,7 @@ void arch_early_init(void)
 	bsp->stack_base = (u64)bsp_boot_stack;
 	bsp->stack_top = (u64)bsp_boot_stack_top;
 	bsp->state = CPU_ONLINE;
+	memcpy(bda_copy, (const void *)BDA_BASE, BDA_SIZE);
 	arch_idt_init();
 	arch_cpu_load_tables(bsp);
 	percpu_ready = true;
@@ -86,7 +97,11 @@ const void *acpi_map(paddr_t addr, size_t len)
 {
 	paddr_t last = addr + len - 1;
 
-	if (len == 0 || last < addr || addr < PAGE_SIZE)
+	if (len == 0 || last < addr)
+		return NULL;
+	if (addr >= BDA_BASE && last < BDA_BASE + BDA_SIZE)
+		return bda_copy + (addr - BDA_BASE);
+	if (addr < PAGE_SIZE)
 		return NULL;
 	/* Below 4 GiB everything but page 0 is mapped; above, only what the memory map has. */
 	if (last >= GiB(4) && (!memmap_type_at(&boot_memmap, addr) ||
