@@ -76,8 +76,9 @@ UNIT_O := $(O)/unit
 E2E_ARGS ?=
 E2E_JOBS ?= 2
 
-.PHONY: test unit-test e2e-test coverage
+.PHONY: test unit-test e2e-test coverage format-check
 test: | $(SETUP_STAMP)
+	$(Q)$(MAKE) -f $(ROOT)/Makefile O=$(O) format-check
 	$(Q)$(MAKE) -f $(ROOT)/Makefile O=$(O) unit-test
 	$(Q)$(MAKE) -f $(ROOT)/Makefile O=$(O) image
 	$(Q)$(MAKE) -f $(ROOT)/Makefile O=$(O) e2e-test
@@ -88,6 +89,11 @@ unit-test: | $(SETUP_STAMP)
 e2e-test: $(ISO)
 	$(Q)cd $(ROOT)/tests/e2e && BULKHEAD_ELF=$(HV_ELF) BULKHEAD_BUILD=$(O) \
 		$(PYTHON) -m pytest -n $(E2E_JOBS) $(E2E_ARGS)
+
+# C sources follow the root .clang-format (Linux kernel style); this fails on any drift.
+format-check: | $(SETUP_STAMP)
+	$(Q)cd $(ROOT) && files=$$(git ls-files '*.c' '*.h' 2>/dev/null || find hypervisor tests -name '*.[ch]'); \
+		clang-format --dry-run --Werror $$files && echo "format check: $$(echo $$files | wc -w) files ok"
 
 coverage: | $(SETUP_STAMP)
 	$(Q)rm -rf $(O)/coverage && mkdir -p $(O)/coverage

@@ -55,7 +55,8 @@ static int step_boot_info(void)
 	for (size_t i = 0; i < boot_info.module_count; i++)
 		pr_info("boot: module %zu at 0x%llx-0x%llx: %s\n", i,
 			(unsigned long long)boot_info.modules[i].start,
-			(unsigned long long)boot_info.modules[i].end - 1, boot_info.modules[i].string);
+			(unsigned long long)boot_info.modules[i].end - 1,
+			boot_info.modules[i].string);
 	if (cmdline_get(boot_info.cmdline, "loglevel", level, sizeof(level))) {
 		u64 value;
 
@@ -80,7 +81,15 @@ static int step_heap(void)
 
 static int step_acpi(void)
 {
-	int err = acpi_parse(boot_info.rsdp, boot_info.rsdp_len, &acpi);
+	char where[8];
+	int err;
+
+	/* acpi_rsdp=bios ignores the boot loader's RSDP copy and scans the BIOS areas. */
+	if (cmdline_get(boot_info.cmdline, "acpi_rsdp", where, sizeof(where)) &&
+	    strcmp(where, "bios") == 0)
+		err = acpi_parse(NULL, 0, &acpi);
+	else
+		err = acpi_parse(boot_info.rsdp, boot_info.rsdp_len, &acpi);
 
 	if (err) {
 		pr_err("ACPI: no usable RSDP/RSDT/XSDT; CPUs and interrupt controllers are unknown\n");

@@ -15,16 +15,16 @@
 #define UART_LSR 5
 #define UART_SCR 7
 
-#define LCR_8N1	     0x03
-#define LCR_DLAB     0x80
-#define FCR_ENABLE   0x01
-#define FCR_CLEAR    0x06
-#define MCR_DTR_RTS  0x03
-#define MCR_OUT2     0x08
-#define LSR_DR	     0x01
-#define LSR_THRE     0x20
-#define UART_CLOCK   115200 /* 1.8432 MHz / 16 */
-#define TX_SPIN_MAX  100000
+#define LCR_8N1	    0x03
+#define LCR_DLAB    0x80
+#define FCR_ENABLE  0x01
+#define FCR_CLEAR   0x06
+#define MCR_DTR_RTS 0x03
+#define MCR_OUT2    0x08
+#define LSR_DR	    0x01
+#define LSR_THRE    0x20
+#define UART_CLOCK  115200 /* 1.8432 MHz / 16 */
+#define TX_SPIN_MAX 100000
 
 int uart16550_init(struct uart16550 *uart, u16 base, u32 baud)
 {

@@ -22,11 +22,11 @@
 #define PHYS_SIZE (16UL << 20)
 
 /* Layout given to the linker by suites/paging.mk. */
-#define HV_START    0x1000000ULL
-#define TEXT_END    0x100b000ULL
-#define RODATA_END  0x100d000ULL
-#define BSS_END	    0x1060000ULL
-#define HV_END	    0x1064000ULL
+#define HV_START   0x1000000ULL
+#define TEXT_END   0x100b000ULL
+#define RODATA_END 0x100d000ULL
+#define BSS_END	   0x1060000ULL
+#define HV_END	   0x1064000ULL
 
 struct page_pool hv_pages;
 static u64 pool_bitmap[(PHYS_BASE + PHYS_SIZE) / PAGE_SIZE / 64];
@@ -125,13 +125,13 @@ static void image_sections_get_their_permissions(void **state)
 {
 	(void)state;
 	build(true);
-	assert_leaf(HV_START, false, false, false);	     /* text: RX */
+	assert_leaf(HV_START, false, false, false); /* text: RX */
 	assert_leaf(TEXT_END - 1, false, false, false);
-	assert_leaf(TEXT_END, false, true, false);	     /* rodata: R */
-	assert_leaf(RODATA_END, true, true, false);	     /* data/bss: RW NX */
+	assert_leaf(TEXT_END, false, true, false);  /* rodata: R */
+	assert_leaf(RODATA_END, true, true, false); /* data/bss: RW NX */
 	assert_leaf(BSS_END - 1, true, true, false);
-	assert_leaf(BSS_END, false, true, false);	     /* symbol table: R */
-	assert_leaf(HV_END, true, true, false);		     /* RAM after the image */
+	assert_leaf(BSS_END, false, true, false); /* symbol table: R */
+	assert_leaf(HV_END, true, true, false);	  /* RAM after the image */
 	assert_int_equal(translate(HV_START).level, 1);
 }
 
@@ -139,13 +139,13 @@ static void memory_types_select_caching(void **state)
 {
 	(void)state;
 	build(true);
-	assert_leaf(0x1000, true, true, false);		/* low RAM */
-	assert_leaf(0x9f000, true, true, true);		/* firmware reserved */
-	assert_leaf(0xa0000, true, true, true);		/* hole: legacy VGA */
-	assert_leaf(0xbfff0000ULL, true, true, false);	/* ACPI tables: write-back */
-	assert_leaf(0xfec00000ULL, true, true, true);	/* hole: IOAPIC */
-	assert_leaf(0xfee00000ULL, true, true, true);	/* hole: LAPIC */
-	assert_leaf(0x17fffffffULL, true, true, false); /* RAM above 4 GiB */
+	assert_leaf(0x1000, true, true, false);		 /* low RAM */
+	assert_leaf(0x9f000, true, true, true);		 /* firmware reserved */
+	assert_leaf(0xa0000, true, true, true);		 /* hole: legacy VGA */
+	assert_leaf(0xbfff0000ULL, true, true, false);	 /* ACPI tables: write-back */
+	assert_leaf(0xfec00000ULL, true, true, true);	 /* hole: IOAPIC */
+	assert_leaf(0xfee00000ULL, true, true, true);	 /* hole: LAPIC */
+	assert_leaf(0x17fffffffULL, true, true, false);	 /* RAM above 4 GiB */
 	assert_false(translate(0x180000000ULL).present); /* nothing above RAM */
 }
 
@@ -162,10 +162,10 @@ static void large_pages_are_used_where_aligned(void **state)
 {
 	(void)state;
 	build(true);
-	assert_int_equal(translate(0x40000000ULL).level, 3);  /* 1-2 GiB: 1 GiB page */
+	assert_int_equal(translate(0x40000000ULL).level, 3); /* 1-2 GiB: 1 GiB page */
 	assert_int_equal(translate(0x100000000ULL).level, 3);
-	assert_int_equal(translate(0x200000).level, 2);	      /* 2 MiB below the image */
-	assert_int_equal(translate(0x100000).level, 1);	      /* 1 MiB: not 2 MiB aligned */
+	assert_int_equal(translate(0x200000).level, 2); /* 2 MiB below the image */
+	assert_int_equal(translate(0x100000).level, 1); /* 1 MiB: not 2 MiB aligned */
 
 	build(false);
 	assert_int_equal(translate(0x40000000ULL).level, 2);

@@ -19,12 +19,12 @@ void i8259_disable(void)
 {
 	pio_write8(PIC_MASTER_CMD, ICW1_INIT_ICW4);
 	pio_write8(PIC_SLAVE_CMD, ICW1_INIT_ICW4);
-	pio_write8(PIC_MASTER_DATA, PIC_REMAP_BASE);	 /* ICW2: vector base */
+	pio_write8(PIC_MASTER_DATA, PIC_REMAP_BASE); /* ICW2: vector base */
 	pio_write8(PIC_SLAVE_DATA, PIC_REMAP_BASE + 8);
-	pio_write8(PIC_MASTER_DATA, 1 << 2);		 /* ICW3: slave on IRQ2 */
-	pio_write8(PIC_SLAVE_DATA, 2);			 /* ICW3: slave identity */
+	pio_write8(PIC_MASTER_DATA, 1 << 2); /* ICW3: slave on IRQ2 */
+	pio_write8(PIC_SLAVE_DATA, 2);	     /* ICW3: slave identity */
 	pio_write8(PIC_MASTER_DATA, ICW4_8086);
 	pio_write8(PIC_SLAVE_DATA, ICW4_8086);
-	pio_write8(PIC_MASTER_DATA, 0xff);		 /* OCW1: mask all */
+	pio_write8(PIC_MASTER_DATA, 0xff); /* OCW1: mask all */
 	pio_write8(PIC_SLAVE_DATA, 0xff);
 }

@@ -22,9 +22,9 @@
 extern struct page_pool hv_pages;
 extern const char __hv_start[], __text_end[], __rodata_end[], __bss_end[], __hv_end[];
 
-#define ENTRIES	      512
-#define LOW_4G	      GiB(4)
-#define TABLE_FLAGS   (PTE_P | PTE_RW)
+#define ENTRIES	    512
+#define LOW_4G	    GiB(4)
+#define TABLE_FLAGS (PTE_P | PTE_RW)
 
 static u64 *root;
 static bool have_1g_pages;
@@ -114,7 +114,8 @@ static int map_range(paddr_t addr, u64 size, u64 flags)
 
 				if (!flags) {
 					/* Nothing mapped here: skip to the end of this entry. */
-					addr = ALIGN_DOWN(addr, level_size(level)) + level_size(level);
+					addr = ALIGN_DOWN(addr, level_size(level)) +
+					       level_size(level);
 					break;
 				}
 				next = alloc_table();
@@ -166,6 +167,16 @@ static enum page_prot prot_for_type(enum mem_type type)
 
 int paging_init(const struct memmap *map)
 {
+	/* The image's sections, in the order of bulkhead.lds. */
+	const struct {
+		const char *start, *end;
+		enum page_prot prot;
+	} image[] = {
+		{__hv_start, __text_end, PROT_RX},	/* text */
+		{__text_end, __rodata_end, PROT_RO_NX}, /* rodata */
+		{__rodata_end, __bss_end, PROT_RW_NX},	/* data, bss */
+		{__bss_end, __hv_end, PROT_RO_NX},	/* symbol table */
+	};
 	u32 a, b, c, d;
 	paddr_t cursor = 0;
 	int err = 0;
@@ -194,18 +205,9 @@ int paging_init(const struct memmap *map)
 
 		err = map_range(base, end - base, prot_flags(prot_for_type(r->type)));
 	}
-	if (!err)
-		err = map_range((paddr_t)__hv_start, (paddr_t)(__text_end - __hv_start),
-				prot_flags(PROT_RX));
-	if (!err)
-		err = map_range((paddr_t)__text_end, (paddr_t)(__rodata_end - __text_end),
-				prot_flags(PROT_RO_NX));
-	if (!err)
-		err = map_range((paddr_t)__rodata_end, (paddr_t)(__bss_end - __rodata_end),
-				prot_flags(PROT_RW_NX));
-	if (!err)
-		err = map_range((paddr_t)__bss_end, (paddr_t)(__hv_end - __bss_end),
-				prot_flags(PROT_RO_NX));
+	for (size_t i = 0; i < ARRAY_SIZE(image) && !err; i++)
+		err = map_range((paddr_t)image[i].start, (paddr_t)(image[i].end - image[i].start),
+				prot_flags(image[i].prot));
 	if (!err)
 		err = map_range(0, PAGE_SIZE, 0);
 	if (err)

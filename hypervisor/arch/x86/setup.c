@@ -104,8 +104,8 @@ const void *acpi_map(paddr_t addr, size_t len)
 	if (addr < PAGE_SIZE)
 		return NULL;
 	/* Below 4 GiB everything but page 0 is mapped; above, only what the memory map has. */
-	if (last >= GiB(4) && (!memmap_type_at(&boot_memmap, addr) ||
-			       !memmap_type_at(&boot_memmap, last)))
+	if (last >= GiB(4) &&
+	    (!memmap_type_at(&boot_memmap, addr) || !memmap_type_at(&boot_memmap, last)))
 		return NULL;
 	return (const void *)addr;
 }

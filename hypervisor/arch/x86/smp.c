@@ -70,7 +70,8 @@ bool arch_on_cpu_stack(u64 addr, u64 size)
 	if (addr >= p->stack_base && addr + size <= p->stack_top)
 		return true;
 	/* IST stacks (NMI, #DF, #MC). */
-	return addr >= (u64)p->ist_stacks && addr + size <= (u64)p->ist_stacks + sizeof(p->ist_stacks);
+	return addr >= (u64)p->ist_stacks &&
+	       addr + size <= (u64)p->ist_stacks + sizeof(p->ist_stacks);
 }
 
 void arch_cpu_stop_self(void)
@@ -172,10 +173,10 @@ static int prepare_trampoline(void)
 	memcpy(params + TRAMP_GDT, gdt, sizeof(gdt));
 	memcpy(params + TRAMP_GDT_PTR, &gdt_limit, 2);
 	memcpy(params + TRAMP_GDT_PTR + 2, &gdt_base, 4);
-	write_far_ptr(params + TRAMP_FAR32, (u32)(trampoline_pa + (ap_trampoline_32 - ap_trampoline)),
-		      TRAMP_SEL_CODE32);
-	write_far_ptr(params + TRAMP_FAR64, (u32)(trampoline_pa + (ap_trampoline_64 - ap_trampoline)),
-		      TRAMP_SEL_CODE64);
+	write_far_ptr(params + TRAMP_FAR32,
+		      (u32)(trampoline_pa + (ap_trampoline_32 - ap_trampoline)), TRAMP_SEL_CODE32);
+	write_far_ptr(params + TRAMP_FAR64,
+		      (u32)(trampoline_pa + (ap_trampoline_64 - ap_trampoline)), TRAMP_SEL_CODE64);
 	*(u64 *)(params + TRAMP_CR3) = paging_root();
 	*(u64 *)(params + TRAMP_ENTRY) = (u64)ap_entry;
 	return 0;

@@ -71,9 +71,10 @@ static void print_symbolized(const char *label, u64 addr)
 
 static void describe_page_fault(u64 error_code)
 {
-	pr_err("  page fault: %s %s, %s%s%s\n", error_code & 1 ? "protection violation" : "not present",
-	       error_code & (1 << 4) ? "on instruction fetch" :
-	       (error_code & 2 ? "on write" : "on read"),
+	pr_err("  page fault: %s %s, %s%s%s\n",
+	       error_code & 1 ? "protection violation" : "not present",
+	       error_code & (1 << 4) ? "on instruction fetch"
+				     : (error_code & 2 ? "on write" : "on read"),
 	       error_code & 4 ? "user" : "supervisor", error_code & 8 ? ", reserved bit set" : "",
 	       error_code & (1 << 5) ? ", protection key" : "");
 }

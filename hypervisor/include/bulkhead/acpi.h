@@ -35,7 +35,7 @@ struct acpi_table_ref {
 	u32 length;
 	u8 revision;
 	char oem_id[7];
-	bool valid;	   /* length sane and checksum correct */
+	bool valid;	     /* length sane and checksum correct */
 	const char *problem; /* why it is not valid, or NULL */
 };
 
@@ -76,8 +76,8 @@ struct acpi_mcfg_seg {
 struct acpi_dev_scope {
 	u8 type; /* 1 PCI endpoint, 2 PCI sub-hierarchy, 3 IOAPIC, 4 HPET, 5 ACPI namespace */
 	u8 enum_id;
-	u8 bus;	 /* start bus */
-	u8 dev;	 /* of the last path element */
+	u8 bus; /* start bus */
+	u8 dev; /* of the last path element */
 	u8 func;
 	u8 path_len; /* number of (dev, func) path elements */
 };

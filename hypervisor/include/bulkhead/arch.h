@@ -15,14 +15,14 @@ struct memmap;
 struct acpi_info;
 
 /* Boot steps, called in order by core/init.c. Each returns 0 or a negative error. */
-void arch_early_init(void);			 /* BSP descriptor tables, per-CPU data */
-int arch_reserve_memory(struct memmap *map);	 /* memory the platform needs (AP start-up) */
+void arch_early_init(void);			/* BSP descriptor tables, per-CPU data */
+int arch_reserve_memory(struct memmap *map);	/* memory the platform needs (AP start-up) */
 int arch_paging_init(const struct memmap *map); /* the hypervisor's own page tables */
-int arch_platform_init(void);			 /* time source, interrupt controller */
+int arch_platform_init(void);			/* time source, interrupt controller */
 /* Starts the other CPUs named by the firmware; returns how many CPUs are online. */
 u32 arch_smp_init(const struct acpi_info *acpi);
-int arch_smp_selftest(void);			 /* an IPI round trip to every CPU */
-int arch_virt_check(void);			 /* hardware virtualization on every CPU */
+int arch_smp_selftest(void); /* an IPI round trip to every CPU */
+int arch_virt_check(void);   /* hardware virtualization on every CPU */
 /* Runs fn on cpu (waits for it); used by debug facilities. */
 int arch_run_on_cpu(u32 cpu, void (*fn)(void *), void *arg);
 

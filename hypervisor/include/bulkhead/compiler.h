@@ -13,7 +13,7 @@
 #define likely(x)   __builtin_expect(!!(x), 1)
 #define unlikely(x) __builtin_expect(!!(x), 0)
 
-#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define ARRAY_SIZE(a)	   (sizeof(a) / sizeof((a)[0]))
 #define BUILD_BUG_ON(cond) _Static_assert(!(cond), #cond)
 
 #define container_of(ptr, type, member) ((type *)((char *)(ptr)-offsetof(type, member)))
@@ -26,11 +26,11 @@
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #define MAX(a, b) ((a) > (b) ? (a) : (b))
 
-#define BIT(n)	    (1UL << (n))
-#define BIT_ULL(n)  (1ULL << (n))
-#define KiB(x)	    ((u64)(x) << 10)
-#define MiB(x)	    ((u64)(x) << 20)
-#define GiB(x)	    ((u64)(x) << 30)
+#define BIT(n)	   (1UL << (n))
+#define BIT_ULL(n) (1ULL << (n))
+#define KiB(x)	   ((u64)(x) << 10)
+#define MiB(x)	   ((u64)(x) << 20)
+#define GiB(x)	   ((u64)(x) << 30)
 
 #define READ_ONCE(x)	 (*(const volatile __typeof__(x) *)&(x))
 #define WRITE_ONCE(x, v) (*(volatile __typeof__(x) *)&(x) = (v))

@@ -6,7 +6,7 @@
 #include <bulkhead/types.h>
 
 struct uart16550 {
-	u16 base;    /* I/O port base */
+	u16 base; /* I/O port base */
 	u32 baud;
 	bool present; /* the scratch register test passed */
 };

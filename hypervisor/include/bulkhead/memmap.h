@@ -10,16 +10,16 @@
 #include <bulkhead/types.h>
 
 enum mem_type {
-	MEM_RAM = 1,	  /* usable RAM, free for the page allocator */
-	MEM_RESERVED,	  /* firmware reserved */
-	MEM_ACPI,	  /* ACPI reclaimable: holds tables, kept */
-	MEM_NVS,	  /* ACPI NVS */
-	MEM_UNUSABLE,	  /* bad memory */
-	MEM_HYPERVISOR,	  /* the hypervisor image */
-	MEM_MODULE,	  /* multiboot2 modules (guest images) */
-	MEM_BOOTINFO,	  /* multiboot2 information structure */
-	MEM_ALLOCATOR,	  /* page allocator metadata */
-	MEM_TRAMPOLINE,	  /* AP start-up code below 1 MiB */
+	MEM_RAM = 1,	/* usable RAM, free for the page allocator */
+	MEM_RESERVED,	/* firmware reserved */
+	MEM_ACPI,	/* ACPI reclaimable: holds tables, kept */
+	MEM_NVS,	/* ACPI NVS */
+	MEM_UNUSABLE,	/* bad memory */
+	MEM_HYPERVISOR, /* the hypervisor image */
+	MEM_MODULE,	/* multiboot2 modules (guest images) */
+	MEM_BOOTINFO,	/* multiboot2 information structure */
+	MEM_ALLOCATOR,	/* page allocator metadata */
+	MEM_TRAMPOLINE, /* AP start-up code below 1 MiB */
 };
 
 struct mem_range {

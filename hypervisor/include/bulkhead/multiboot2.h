@@ -7,14 +7,14 @@
 
 #define MB2_BOOTLOADER_MAGIC 0x36d76289U
 
-#define MB2_TAG_END	     0
-#define MB2_TAG_CMDLINE	     1
-#define MB2_TAG_BOOTLOADER   2
-#define MB2_TAG_MODULE	     3
+#define MB2_TAG_END	      0
+#define MB2_TAG_CMDLINE	      1
+#define MB2_TAG_BOOTLOADER    2
+#define MB2_TAG_MODULE	      3
 #define MB2_TAG_BASIC_MEMINFO 4
-#define MB2_TAG_MMAP	     6
-#define MB2_TAG_ACPI_OLD     14
-#define MB2_TAG_ACPI_NEW     15
+#define MB2_TAG_MMAP	      6
+#define MB2_TAG_ACPI_OLD      14
+#define MB2_TAG_ACPI_NEW      15
 
 /* Memory map entry types (E820). */
 #define MB2_MEM_AVAILABLE 1
@@ -28,7 +28,7 @@
 
 struct mb2_module {
 	paddr_t start;
-	paddr_t end; /* exclusive */
+	paddr_t end;	    /* exclusive */
 	const char *string; /* the module's command line: tag, then arguments */
 };
 
@@ -41,8 +41,8 @@ struct mb2_mmap_entry {
 struct boot_info {
 	paddr_t mbi_addr;
 	u32 mbi_size;
-	const char *cmdline;	   /* "" when absent */
-	const char *loader_name;   /* "" when absent */
+	const char *cmdline;	 /* "" when absent */
+	const char *loader_name; /* "" when absent */
 	struct mb2_module modules[MB2_MAX_MODULES];
 	size_t module_count;
 	size_t modules_dropped;

@@ -15,7 +15,7 @@
 
 struct page_pool {
 	spinlock_t lock;
-	u64 *bitmap;	   /* frames [0, nframes); 1 = used */
+	u64 *bitmap; /* frames [0, nframes); 1 = used */
 	u64 nframes;
 	u64 free_frames;
 	u64 search_hint; /* first word that may hold a free frame */

@@ -11,7 +11,10 @@ typedef struct {
 	volatile u32 owner;
 } spinlock_t;
 
-#define SPINLOCK_INIT {0, 0}
+#define SPINLOCK_INIT \
+	{             \
+		0, 0  \
+	}
 
 static inline void spin_lock_init(spinlock_t *lock)
 {

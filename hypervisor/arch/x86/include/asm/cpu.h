@@ -18,9 +18,9 @@ struct tss64 {
 	u16 iomap_base;
 } __attribute__((packed));
 
-#define IST_NMI 1
-#define IST_DF	2
-#define IST_MC	3
+#define IST_NMI	       1
+#define IST_DF	       2
+#define IST_MC	       3
 #define IST_STACK_SIZE 4096
 
 enum cpu_state {

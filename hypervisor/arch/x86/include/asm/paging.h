@@ -6,24 +6,24 @@
 #include <bulkhead/memmap.h>
 #include <bulkhead/types.h>
 
-#define PTE_P	(1ULL << 0)
-#define PTE_RW	(1ULL << 1)
-#define PTE_US	(1ULL << 2)
-#define PTE_PWT (1ULL << 3)
-#define PTE_PCD (1ULL << 4)
-#define PTE_A	(1ULL << 5)
-#define PTE_D	(1ULL << 6)
-#define PTE_PS	(1ULL << 7)
-#define PTE_G	(1ULL << 8)
-#define PTE_NX	(1ULL << 63)
+#define PTE_P	      (1ULL << 0)
+#define PTE_RW	      (1ULL << 1)
+#define PTE_US	      (1ULL << 2)
+#define PTE_PWT	      (1ULL << 3)
+#define PTE_PCD	      (1ULL << 4)
+#define PTE_A	      (1ULL << 5)
+#define PTE_D	      (1ULL << 6)
+#define PTE_PS	      (1ULL << 7)
+#define PTE_G	      (1ULL << 8)
+#define PTE_NX	      (1ULL << 63)
 #define PTE_ADDR_MASK 0x000ffffffffff000ULL
 
 /* Protection classes for paging_map(). */
 enum page_prot {
-	PROT_RW_NX,	/* data */
-	PROT_RO_NX,	/* read-only data */
-	PROT_RX,	/* code */
-	PROT_MMIO,	/* device registers: uncached, RW, NX */
+	PROT_RW_NX, /* data */
+	PROT_RO_NX, /* read-only data */
+	PROT_RX,    /* code */
+	PROT_MMIO,  /* device registers: uncached, RW, NX */
 };
 
 /* Builds the final tables from the memory map and switches to them on the BSP. */

@@ -23,14 +23,14 @@
  * AP trampoline parameter block, at the start of the page after the trampoline code
  * (arch/x86/boot/trampoline.S, arch/x86/smp.c). Offsets in bytes.
  */
-#define TRAMP_GDT	0x00 /* null, code32 (0x08), data (0x10), code64 (0x18) */
-#define TRAMP_GDT_PTR	0x20 /* u16 limit, u32 base */
-#define TRAMP_FAR32	0x28 /* u32 offset, u16 selector */
-#define TRAMP_FAR64	0x30 /* u32 offset, u16 selector */
-#define TRAMP_CR3	0x38
-#define TRAMP_STACK	0x40
-#define TRAMP_ENTRY	0x48
-#define TRAMP_CPU	0x50
+#define TRAMP_GDT	 0x00 /* null, code32 (0x08), data (0x10), code64 (0x18) */
+#define TRAMP_GDT_PTR	 0x20 /* u16 limit, u32 base */
+#define TRAMP_FAR32	 0x28 /* u32 offset, u16 selector */
+#define TRAMP_FAR64	 0x30 /* u32 offset, u16 selector */
+#define TRAMP_CR3	 0x38
+#define TRAMP_STACK	 0x40
+#define TRAMP_ENTRY	 0x48
+#define TRAMP_CPU	 0x50
 #define TRAMP_SEL_CODE32 0x08
 #define TRAMP_SEL_DATA	 0x10
 #define TRAMP_SEL_CODE64 0x18

@@ -14,15 +14,15 @@ struct trap_frame {
 	u64 rip, cs, rflags, rsp, ss;
 };
 
-#define VEC_NMI		   2
-#define VEC_DF		   8
-#define VEC_PF		   14
-#define VEC_MC		   18
-#define VEC_FIRST_IRQ	   32
-#define VEC_LAPIC_TIMER	   0xef
-#define VEC_IPI_CALL	   0xf1
-#define VEC_LAPIC_ERROR	   0xfe
-#define VEC_SPURIOUS	   0xff
+#define VEC_NMI		2
+#define VEC_DF		8
+#define VEC_PF		14
+#define VEC_MC		18
+#define VEC_FIRST_IRQ	32
+#define VEC_LAPIC_TIMER 0xef
+#define VEC_IPI_CALL	0xf1
+#define VEC_LAPIC_ERROR 0xfe
+#define VEC_SPURIOUS	0xff
 
 typedef void (*irq_handler_t)(struct trap_frame *frame);
 

@@ -9,16 +9,16 @@
 #include <bulkhead/types.h>
 
 enum vmx_feature {
-	VMX_FEAT_VMX,		/* CPUID.1:ECX.VMX */
-	VMX_FEAT_ENABLED,	/* IA32_FEATURE_CONTROL allows VMXON outside SMX */
-	VMX_FEAT_TRUE_CTLS,	/* IA32_VMX_BASIC bit 55 */
-	VMX_FEAT_SECONDARY,	/* secondary processor-based controls */
+	VMX_FEAT_VMX,	    /* CPUID.1:ECX.VMX */
+	VMX_FEAT_ENABLED,   /* IA32_FEATURE_CONTROL allows VMXON outside SMX */
+	VMX_FEAT_TRUE_CTLS, /* IA32_VMX_BASIC bit 55 */
+	VMX_FEAT_SECONDARY, /* secondary processor-based controls */
 	VMX_FEAT_MSR_BITMAP,
 	VMX_FEAT_IO_BITMAP,
-	VMX_FEAT_EPT,		/* with 4-level walks and write-back paging structures */
+	VMX_FEAT_EPT, /* with 4-level walks and write-back paging structures */
 	VMX_FEAT_EPT_2M,
 	VMX_FEAT_EPT_1G,
-	VMX_FEAT_INVEPT,	/* single-context and all-context */
+	VMX_FEAT_INVEPT, /* single-context and all-context */
 	VMX_FEAT_VPID,
 	VMX_FEAT_INVVPID,
 	VMX_FEAT_UNRESTRICTED,
@@ -38,11 +38,11 @@ struct vmx_caps {
 };
 
 /* Features without which the hypervisor refuses to run. */
-#define VMX_REQUIRED_FEATURES                                                                      \
-	((1ULL << VMX_FEAT_VMX) | (1ULL << VMX_FEAT_ENABLED) | (1ULL << VMX_FEAT_TRUE_CTLS) |      \
-	 (1ULL << VMX_FEAT_SECONDARY) | (1ULL << VMX_FEAT_MSR_BITMAP) |                             \
-	 (1ULL << VMX_FEAT_IO_BITMAP) | (1ULL << VMX_FEAT_EPT) | (1ULL << VMX_FEAT_EPT_2M) |       \
-	 (1ULL << VMX_FEAT_INVEPT) | (1ULL << VMX_FEAT_VPID) | (1ULL << VMX_FEAT_INVVPID) |         \
+#define VMX_REQUIRED_FEATURES                                                                 \
+	((1ULL << VMX_FEAT_VMX) | (1ULL << VMX_FEAT_ENABLED) | (1ULL << VMX_FEAT_TRUE_CTLS) | \
+	 (1ULL << VMX_FEAT_SECONDARY) | (1ULL << VMX_FEAT_MSR_BITMAP) |                       \
+	 (1ULL << VMX_FEAT_IO_BITMAP) | (1ULL << VMX_FEAT_EPT) | (1ULL << VMX_FEAT_EPT_2M) |  \
+	 (1ULL << VMX_FEAT_INVEPT) | (1ULL << VMX_FEAT_VPID) | (1ULL << VMX_FEAT_INVVPID) |   \
 	 (1ULL << VMX_FEAT_UNRESTRICTED) | (1ULL << VMX_FEAT_TPR_SHADOW))
 
 static inline bool vmx_has(const struct vmx_caps *caps, enum vmx_feature f)
