@@ -17,8 +17,13 @@ static struct log_ring ring = {.buf = ring_buf, .size = sizeof(ring_buf)};
 static spinlock_t log_lock = SPINLOCK_INIT;
 static enum log_level console_level = CONFIG_CONSOLE_LOGLEVEL;
 static volatile bool panic_mode;
-/* A message continues the previous line when that line did not end in "\n". */
-static bool line_open;
+/*
+ * A message without a final "\n" leaves its line open; the next message continues it
+ * only if it comes from the same CPU at the same level (so it goes to the same outputs).
+ * Anything else first closes the open line where it was written.
+ */
+static enum log_level open_level = LOG_NONE;
+static u32 open_cpu;
 
 static const char level_tag[] = "-EWIDT";
 
@@ -38,18 +43,26 @@ void log_enter_panic_mode(void)
 	console_level = LOG_TRACE;
 }
 
-const struct log_ring *log_get_ring(void);
 const struct log_ring *log_get_ring(void)
 {
 	return &ring;
+}
+
+static void emit(enum log_level level, const char *text, size_t len)
+{
+	if (level <= CONFIG_MEM_LOGLEVEL)
+		log_ring_append(&ring, text, len);
+	if (level <= console_level)
+		console_write(text, len);
 }
 
 void log_vprintf(enum log_level level, const char *fmt, va_list ap)
 {
 	char line[512];
 	size_t len = 0;
+	u32 cpu = arch_cpu_id();
+	bool locked, continuation;
 	u64 flags;
-	bool locked;
 	int n;
 
 	if (level == LOG_NONE || (level > console_level && level > CONFIG_MEM_LOGLEVEL))
@@ -66,24 +79,27 @@ void log_vprintf(enum log_level level, const char *fmt, va_list ap)
 		locked = true;
 	}
 
-	if (!line_open) {
+	continuation = open_level == level && open_cpu == cpu;
+	if (open_level != LOG_NONE && !continuation)
+		emit(open_level, "\n", 1);
+	if (!continuation) {
 		u64 ns = arch_time_ns();
 
-		n = snprintf(line, sizeof(line), "[%5llu.%06llu] cpu%u %c: ",
-			     (unsigned long long)(ns / 1000000000ULL),
-			     (unsigned long long)(ns / 1000ULL % 1000000ULL), arch_cpu_id(),
+		n = snprintf(line, sizeof(line),
+			     "[%5llu.%06llu] cpu%u %c: ", (unsigned long long)(ns / 1000000000ULL),
+			     (unsigned long long)(ns / 1000ULL % 1000000ULL), cpu,
 			     level_tag[level]);
 		len = n > 0 ? (size_t)n : 0;
 	}
 	n = vsnprintf(line + len, sizeof(line) - len, fmt, ap);
+	/* A message cut short still ends its line: the next one must not be glued to it. */
+	if (n > 0 && (size_t)n >= sizeof(line) - len)
+		line[sizeof(line) - 2] = '\n';
 	if (n > 0)
 		len = strnlen(line, sizeof(line));
-	line_open = len > 0 && line[len - 1] != '\n';
-
-	if (level <= CONFIG_MEM_LOGLEVEL)
-		log_ring_append(&ring, line, len);
-	if (level <= console_level)
-		console_write(line, len);
+	open_level = len > 0 && line[len - 1] != '\n' ? level : LOG_NONE;
+	open_cpu = cpu;
+	emit(level, line, len);
 
 	if (locked)
 		spin_unlock(&log_lock);

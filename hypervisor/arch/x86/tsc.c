@@ -14,14 +14,14 @@
 #include <asm/processor.h>
 #include <asm/tsc.h>
 
-#define PIT_HZ	       1193182ULL
-#define PIT_CH2_DATA   0x42
-#define PIT_CMD	       0x43
-#define PIT_GATE_PORT  0x61
-#define PIT_GATE2      0x01
-#define PIT_SPEAKER    0x02
-#define PIT_OUT2       0x20
-#define CALIBRATE_MS   10
+#define PIT_HZ	      1193182ULL
+#define PIT_CH2_DATA  0x42
+#define PIT_CMD	      0x43
+#define PIT_GATE_PORT 0x61
+#define PIT_GATE2     0x01
+#define PIT_SPEAKER   0x02
+#define PIT_OUT2      0x20
+#define CALIBRATE_MS  10
 
 static u64 khz;
 static u64 boot_tsc;
@@ -41,8 +41,10 @@ u64 pit_measure_tsc(u32 ms)
 	start = rdtsc();
 	/* OUT2 goes high at terminal count; give up if the PIT never counts. */
 	while (!(pio_read8(PIT_GATE_PORT) & PIT_OUT2)) {
-		if (++spins > 50000000)
+		if (++spins > 50000000) {
+			pio_write8(PIT_GATE_PORT, gate);
 			return 0;
+		}
 	}
 	end = rdtsc();
 	pio_write8(PIT_GATE_PORT, gate);

@@ -51,4 +51,7 @@ void log_ring_append(struct log_ring *ring, const char *text, size_t len);
  */
 size_t log_ring_read(const struct log_ring *ring, char *out, size_t out_size);
 
+/* The hypervisor's ring (core/log.c), for the debug shell and post-mortem dumps. */
+const struct log_ring *log_get_ring(void);
+
 #endif

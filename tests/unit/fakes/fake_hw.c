@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /* Fake hardware: port I/O, MSRs, CPUID and TSC for host unit tests. */
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <asm/io.h>
 #include <asm/msr.h>
@@ -8,6 +10,8 @@
 
 struct fake_pio_access fake_pio_log[FAKE_PIO_LOG_MAX];
 size_t fake_pio_log_count;
+size_t fake_pio_total;
+struct fake_pio_access fake_pio_last;
 
 #define FAKE_TABLE_MAX 256
 
@@ -16,6 +20,14 @@ static struct {
 	u32 value;
 } pio_reads[FAKE_TABLE_MAX];
 static size_t pio_read_count;
+
+/* Scripted read sequences: one FIFO per port, consumed before pio_reads[]. */
+static struct {
+	u16 port;
+	size_t head, tail;
+	u32 values[FAKE_PIO_QUEUE_MAX];
+} pio_queues[8];
+static size_t pio_queue_count;
 
 static struct {
 	u32 msr;
@@ -35,7 +47,10 @@ size_t fake_tlb_flushes;
 void fake_hw_reset(void)
 {
 	fake_pio_log_count = 0;
+	fake_pio_total = 0;
+	fake_pio_last = (struct fake_pio_access){0};
 	pio_read_count = 0;
+	pio_queue_count = 0;
 	msr_count = 0;
 	cpuid_count_used = 0;
 	tsc_value = 0;
@@ -77,9 +92,12 @@ void flush_tlb_page(u64 addr)
 
 static void log_access(u16 port, u8 size, bool write, u32 value)
 {
+	fake_pio_total++;
+	fake_pio_last = (struct fake_pio_access){
+		.port = port, .size = size, .write = write, .value = value};
 	if (fake_pio_log_count < FAKE_PIO_LOG_MAX)
-		fake_pio_log[fake_pio_log_count++] =
-			(struct fake_pio_access){.port = port, .size = size, .write = write, .value = value};
+		fake_pio_log[fake_pio_log_count++] = (struct fake_pio_access){
+			.port = port, .size = size, .write = write, .value = value};
 }
 
 void fake_pio_set_read(u16 port, u32 value)
@@ -96,8 +114,37 @@ void fake_pio_set_read(u16 port, u32 value)
 	}
 }
 
+void fake_pio_queue_reads(u16 port, const u32 *values, size_t n)
+{
+	size_t q;
+
+	for (q = 0; q < pio_queue_count; q++)
+		if (pio_queues[q].port == port)
+			break;
+	if (q == pio_queue_count) {
+		if (pio_queue_count == sizeof(pio_queues) / sizeof(pio_queues[0])) {
+			fprintf(stderr, "fake_pio_queue_reads: too many ports\n");
+			abort();
+		}
+		pio_queues[q].port = port;
+		pio_queues[q].head = 0;
+		pio_queues[q].tail = 0;
+		pio_queue_count++;
+	}
+	if (n > FAKE_PIO_QUEUE_MAX - pio_queues[q].tail) {
+		fprintf(stderr, "fake_pio_queue_reads: more than %d queued reads\n",
+			FAKE_PIO_QUEUE_MAX);
+		abort();
+	}
+	for (size_t i = 0; i < n; i++)
+		pio_queues[q].values[pio_queues[q].tail++] = values[i];
+}
+
 static u32 pio_value(u16 port)
 {
+	for (size_t q = 0; q < pio_queue_count; q++)
+		if (pio_queues[q].port == port && pio_queues[q].head < pio_queues[q].tail)
+			return pio_queues[q].values[pio_queues[q].head++];
 	for (size_t i = 0; i < pio_read_count; i++)
 		if (pio_reads[i].port == port)
 			return pio_reads[i].value;
@@ -172,14 +219,22 @@ void msr_write(u32 msr, u64 v)
 
 void fake_cpuid_set(u32 leaf, u32 subleaf, u32 eax, u32 ebx, u32 ecx, u32 edx)
 {
-	if (cpuid_count_used < FAKE_TABLE_MAX) {
-		cpuids[cpuid_count_used].leaf = leaf;
-		cpuids[cpuid_count_used].subleaf = subleaf;
-		cpuids[cpuid_count_used].regs[0] = eax;
-		cpuids[cpuid_count_used].regs[1] = ebx;
-		cpuids[cpuid_count_used].regs[2] = ecx;
-		cpuids[cpuid_count_used++].regs[3] = edx;
-	}
+	size_t i;
+
+	/* Setting a leaf again replaces its values. */
+	for (i = 0; i < cpuid_count_used; i++)
+		if (cpuids[i].leaf == leaf && cpuids[i].subleaf == subleaf)
+			break;
+	if (i == FAKE_TABLE_MAX)
+		return;
+	if (i == cpuid_count_used)
+		cpuid_count_used++;
+	cpuids[i].leaf = leaf;
+	cpuids[i].subleaf = subleaf;
+	cpuids[i].regs[0] = eax;
+	cpuids[i].regs[1] = ebx;
+	cpuids[i].regs[2] = ecx;
+	cpuids[i].regs[3] = edx;
 }
 
 void cpuid_count(u32 leaf, u32 subleaf, u32 *eax, u32 *ebx, u32 *ecx, u32 *edx)

@@ -24,8 +24,8 @@ void log_vprintf(enum log_level level, const char *fmt, va_list ap)
 {
 	(void)level;
 	if (fake_log_len < sizeof(fake_log_text) - 1) {
-		int n = vsnprintf(fake_log_text + fake_log_len, sizeof(fake_log_text) - fake_log_len,
-				  fmt, ap);
+		int n = vsnprintf(fake_log_text + fake_log_len,
+				  sizeof(fake_log_text) - fake_log_len, fmt, ap);
 		if (n > 0)
 			fake_log_len = strnlen(fake_log_text, sizeof(fake_log_text));
 	}

@@ -100,10 +100,12 @@ void vmx_caps_probe(struct vmx_caps *caps)
 	caps->basic = msr_read(MSR_IA32_VMX_BASIC);
 	true_ctls = caps->basic & BASIC_TRUE_CTLS;
 	set_if(caps, VMX_FEAT_TRUE_CTLS, true_ctls);
-	caps->pinbased_allowed1 = (u32)(msr_read(true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS :
-						      MSR_IA32_VMX_PINBASED_CTLS) >> 32);
-	caps->procbased_allowed1 = (u32)(msr_read(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS :
-						       MSR_IA32_VMX_PROCBASED_CTLS) >> 32);
+	caps->pinbased_allowed1 = (u32)(msr_read(true_ctls ? MSR_IA32_VMX_TRUE_PINBASED_CTLS
+							   : MSR_IA32_VMX_PINBASED_CTLS) >>
+					32);
+	caps->procbased_allowed1 = (u32)(msr_read(true_ctls ? MSR_IA32_VMX_TRUE_PROCBASED_CTLS
+							    : MSR_IA32_VMX_PROCBASED_CTLS) >>
+					 32);
 	if (caps->procbased_allowed1 & PROC_SECONDARY) {
 		caps->procbased2_allowed1 = (u32)(msr_read(MSR_IA32_VMX_PROCBASED_CTLS2) >> 32);
 		set_if(caps, VMX_FEAT_SECONDARY, true);
@@ -139,9 +141,17 @@ void vmx_caps_probe(struct vmx_caps *caps)
 	set_if(caps, VMX_FEAT_VIRT_INTR_DELIVERY, caps->procbased2_allowed1 & PROC2_VIRT_INTR);
 }
 
+/* A table column is as wide as its title (with the "*") and at least as wide as "yes". */
+static int column_width(enum vmx_feature f)
+{
+	int width = (int)strlen(vmx_feature_column(f)) + (int)((VMX_REQUIRED_FEATURES >> f) & 1);
+
+	return width < 3 ? 3 : width;
+}
+
 int vmx_caps_report(const struct vmx_caps *const *cpus, size_t count)
 {
-	char line[256];
+	char line[256], title[16];
 	size_t len;
 	u64 missing_any = 0;
 	bool uniform = true;
@@ -149,20 +159,20 @@ int vmx_caps_report(const struct vmx_caps *const *cpus, size_t count)
 	pr_info("VMX capabilities (yes/no per CPU; * = required):\n");
 	len = 0;
 	len += (size_t)snprintf(line + len, sizeof(line) - len, "  cpu ");
-	for (int f = 0; f < VMX_FEAT_COUNT; f++)
-		len += (size_t)snprintf(line + len, sizeof(line) - len, " %s%s",
-					vmx_feature_column((enum vmx_feature)f),
-					(VMX_REQUIRED_FEATURES >> f) & 1 ? "*" : "");
+	for (int f = 0; f < VMX_FEAT_COUNT; f++) {
+		snprintf(title, sizeof(title), "%s%s", vmx_feature_column((enum vmx_feature)f),
+			 (VMX_REQUIRED_FEATURES >> f) & 1 ? "*" : "");
+		len += (size_t)snprintf(line + len, sizeof(line) - len, " %-*s",
+					column_width((enum vmx_feature)f), title);
+	}
 	pr_info("%s\n", line);
 	for (size_t i = 0; i < count; i++) {
 		len = (size_t)snprintf(line, sizeof(line), "  %3zu ", i);
-		for (int f = 0; f < VMX_FEAT_COUNT; f++) {
-			int width = (int)strlen(vmx_feature_column((enum vmx_feature)f)) +
-				    (int)((VMX_REQUIRED_FEATURES >> f) & 1);
-
-			len += (size_t)snprintf(line + len, sizeof(line) - len, " %-*s", width,
-						vmx_has(cpus[i], (enum vmx_feature)f) ? "yes" : "no");
-		}
+		for (int f = 0; f < VMX_FEAT_COUNT; f++)
+			len += (size_t)snprintf(line + len, sizeof(line) - len, " %-*s",
+						column_width((enum vmx_feature)f),
+						vmx_has(cpus[i], (enum vmx_feature)f) ? "yes"
+										      : "no");
 		pr_info("%s\n", line);
 		missing_any |= VMX_REQUIRED_FEATURES & ~cpus[i]->features;
 		if (cpus[i]->features != cpus[0]->features)
@@ -178,11 +188,19 @@ int vmx_caps_report(const struct vmx_caps *const *cpus, size_t count)
 	for (int f = 0; f < VMX_FEAT_COUNT; f++) {
 		if (!((missing_any >> f) & 1))
 			continue;
-		len = (size_t)snprintf(line, sizeof(line), "VMX: required feature missing: %s on cpu",
+		len = (size_t)snprintf(line, sizeof(line),
+				       "VMX: required feature missing: %s on cpu",
 				       vmx_feature_name((enum vmx_feature)f));
-		for (size_t i = 0; i < count; i++)
-			if (!vmx_has(cpus[i], (enum vmx_feature)f))
-				len += (size_t)snprintf(line + len, sizeof(line) - len, " %zu", i);
+		for (size_t i = 0; i < count; i++) {
+			if (vmx_has(cpus[i], (enum vmx_feature)f))
+				continue;
+			/* Up to 256 CPUs do not fit in one line: name what fits, then "...". */
+			if (len + 16 > sizeof(line)) {
+				snprintf(line + len, sizeof(line) - len, " ...");
+				break;
+			}
+			len += (size_t)snprintf(line + len, sizeof(line) - len, " %zu", i);
+		}
 		pr_err("%s\n", line);
 	}
 	pr_err("VMX: this machine cannot run Bulkhead VMs; refusing to continue.\n");
