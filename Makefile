@@ -18,6 +18,8 @@ ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
 O ?= build
 override O := $(abspath $(O))
 PYTHON := /usr/bin/python3
+# Python tools must not leave __pycache__ in the source tree.
+export PYTHONDONTWRITEBYTECODE := 1
 EMU ?= bochs
 CPUS ?= 4
 BOCHS_MODEL ?= corei7_haswell_4770
@@ -98,10 +100,10 @@ format-check: | $(SETUP_STAMP)
 coverage: | $(SETUP_STAMP)
 	$(Q)rm -rf $(O)/coverage && mkdir -p $(O)/coverage
 	$(Q)$(MAKE) -C $(ROOT)/tests/unit ROOT=$(ROOT) O=$(O)/coverage/unit COVERAGE=1 run
-	$(Q)cd $(ROOT) && gcovr --root $(ROOT) --filter 'hypervisor/' \
-		--object-directory $(O)/coverage/unit \
-		--txt-summary --txt $(O)/coverage/coverage.txt \
-		--html-details $(O)/coverage/index.html
+	$(Q)cd $(ROOT) && gcovr --root $(ROOT) --filter '$(ROOT)/hypervisor/' \
+		--txt $(O)/coverage/coverage.txt --html-details $(O)/coverage/index.html \
+		--print-summary $(O)/coverage/unit
+	$(Q)cat $(O)/coverage/coverage.txt
 	@echo "coverage report: $(O)/coverage/index.html"
 
 # ---------------------------------------------------------------------------
