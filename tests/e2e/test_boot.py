@@ -175,3 +175,20 @@ def test_rsdp_found_by_bios_area_scan(hv: E2EHarness) -> None:
     assert rsdp is not None, "RSDP not found by the BIOS-area scan"
     assert 0xE0000 <= int(rsdp[1], 16) < 0x100000 or int(rsdp[1], 16) < 0xA0000
     check_boot_report(text, 2)
+
+
+@pytest.mark.qemu
+def test_dmar_and_mcfg_on_qemu_q35_with_iommu(hv: E2EHarness) -> None:
+    """QEMU's q35 with an Intel IOMMU has the tables Bochs lacks: MCFG, DMAR (a DRHD
+    with device scopes) and a FADT reset register."""
+    boot = hv.boot("qemu", cpus=2, intel_iommu=True)
+    text = boot.expect_end()
+    check_boot_report(text, 2)
+    for table in ("MCFG", "DMAR", "FACP", "APIC"):
+        assert re.search(rf"ACPI: {table} 0x[0-9a-f]+ +\d+ v\d+ \S+ +ok", text), \
+            f"{table} not listed as ok"
+    assert re.search(r"ACPI: MCFG segment 0 buses 00-ff at 0xb0000000", text)
+    assert re.search(r"ACPI: DRHD\[0\] at 0xfed90000 segment 0", text)
+    assert re.search(r"ACPI:   scope ioapic enum 0 ", text), "IOAPIC device scope missing"
+    assert re.search(r"ACPI:   scope endpoint enum 0 00:1f\.0", text), "LPC endpoint missing"
+    assert re.search(r"ACPI: reset register space 1 address 0xcf9 value 0x", text)
