@@ -43,16 +43,12 @@ include $(ROOT)/misc/make/kconfig.mk
 include $(ROOT)/hypervisor/build.mk
 
 # ---------------------------------------------------------------------------
-# Set-up: installs the Debian packages the project needs, once.
-SETUP_STAMP := $(O)/.setup-stamp
-$(SETUP_STAMP): $(ROOT)/misc/setup.sh
-	$(Q)mkdir -p $(O)
-	$(Q)$(ROOT)/misc/setup.sh --stamp $@
-
+# Set-up: installs the Debian packages the project needs when any is missing. The
+# check is one dpkg-query (tens of milliseconds), so it runs on every invocation and
+# notices a package removed since the last build. Order-only: it never forces a rebuild.
 .PHONY: setup
 setup:
-	$(Q)mkdir -p $(O)
-	$(Q)$(ROOT)/misc/setup.sh --stamp $(SETUP_STAMP)
+	$(Q)$(ROOT)/misc/setup.sh
 
 # ---------------------------------------------------------------------------
 # Boot image: GRUB BIOS ISO with the hypervisor and the scenario's guest images.
@@ -61,7 +57,7 @@ ISO := $(O)/bulkhead.iso
 image: $(ISO)
 iso: $(ISO)
 
-$(ISO): $(HV_ELF) $(ROOT)/misc/mkiso.py $(KCONFIG_AUTOCONF) | $(SETUP_STAMP)
+$(ISO): $(HV_ELF) $(ROOT)/misc/mkiso.py $(KCONFIG_AUTOCONF) | setup
 	@echo "  ISO     $(patsubst $(ROOT)/%,%,$@)"
 	$(Q)$(PYTHON) $(ROOT)/misc/mkiso.py --out $@ --hypervisor $(HV_ELF) \
 		--cmdline "$(CONFIG_HV_CMDLINE)" $(SCENARIO_MODULE_ARGS)
@@ -79,13 +75,13 @@ E2E_ARGS ?=
 E2E_JOBS ?= 2
 
 .PHONY: test unit-test e2e-test coverage format-check
-test: | $(SETUP_STAMP)
+test: | setup
 	$(Q)$(MAKE) -f $(ROOT)/Makefile O=$(O) format-check
 	$(Q)$(MAKE) -f $(ROOT)/Makefile O=$(O) unit-test
 	$(Q)$(MAKE) -f $(ROOT)/Makefile O=$(O) image
 	$(Q)$(MAKE) -f $(ROOT)/Makefile O=$(O) e2e-test
 
-unit-test: | $(SETUP_STAMP)
+unit-test: | setup
 	$(Q)$(MAKE) -C $(ROOT)/tests/unit ROOT=$(ROOT) O=$(UNIT_O) run
 
 e2e-test: $(ISO)
@@ -93,11 +89,11 @@ e2e-test: $(ISO)
 		$(PYTHON) -m pytest -n $(E2E_JOBS) $(E2E_ARGS)
 
 # C sources follow the root .clang-format (Linux kernel style); this fails on any drift.
-format-check: | $(SETUP_STAMP)
+format-check: | setup
 	$(Q)cd $(ROOT) && files=$$(git ls-files '*.c' '*.h' 2>/dev/null || find hypervisor tests -name '*.[ch]'); \
 		clang-format --dry-run --Werror $$files && echo "format check: $$(echo $$files | wc -w) files ok"
 
-coverage: | $(SETUP_STAMP)
+coverage: | setup
 	$(Q)rm -rf $(O)/coverage && mkdir -p $(O)/coverage
 	$(Q)$(MAKE) -C $(ROOT)/tests/unit ROOT=$(ROOT) O=$(O)/coverage/unit COVERAGE=1 run
 	$(Q)cd $(ROOT) && gcovr --root $(ROOT) --filter '$(ROOT)/hypervisor/' \

@@ -10,7 +10,7 @@ set -euo pipefail
 
 PROG=${0##*/}
 
-# The package list: one place. Changing it changes the stamp hash.
+# The package list: one place.
 PACKAGES=(
     build-essential
     gcc
@@ -38,7 +38,7 @@ PACKAGES=(
 
 usage() {
     cat <<EOF
-Usage: $PROG [--stamp FILE] [--check] [--list] [-h|--help]
+Usage: $PROG [--check] [--list] [-h|--help]
 
 Install the Debian packages Bulkhead needs, if any are missing.
 
@@ -48,10 +48,6 @@ installed; otherwise runs 'apt-get update' and
 for the missing ones, as root or through sudo.
 
 Options:
-  --stamp FILE  after a successful check/installation write FILE containing a
-                hash of the package list (creating its directory). The
-                Makefile uses it to skip this step; the hash changes, and the
-                stamp is rewritten, when the package list changes.
   --check       only report missing packages; install nothing.
                 Exit status 1 if any is missing.
   --list        print the package list, one per line, and exit.
@@ -67,20 +63,9 @@ die() {
     exit 1
 }
 
-stamp=""
 check_only=0
 while [[ $# -gt 0 ]]; do
     case $1 in
-    --stamp)
-        [[ $# -ge 2 && -n $2 ]] || { echo "$PROG: --stamp needs a file name" >&2; exit 2; }
-        stamp=$2
-        shift 2
-        ;;
-    --stamp=*)
-        stamp=${1#--stamp=}
-        [[ -n $stamp ]] || { echo "$PROG: --stamp needs a file name" >&2; exit 2; }
-        shift
-        ;;
     --check)
         check_only=1
         shift
@@ -117,25 +102,12 @@ missing_packages() {
     done
 }
 
-write_stamp() {
-    [[ -n $stamp ]] || return 0
-    local hash dir tmp
-    hash=$(printf '%s\n' "${PACKAGES[@]}" | sha256sum | cut -d' ' -f1)
-    dir=$(dirname -- "$stamp")
-    mkdir -p -- "$dir" || die "cannot create directory $dir"
-    tmp=$(mktemp "$dir/.setup-stamp.XXXXXX") || die "cannot write in $dir"
-    printf 'packages-sha256 %s\n' "$hash" >"$tmp"
-    chmod 0644 -- "$tmp"
-    mv -f -- "$tmp" "$stamp" || { rm -f -- "$tmp"; die "cannot write $stamp"; }
-}
-
 command -v dpkg-query >/dev/null 2>&1 ||
     die "dpkg-query not found: this script supports Debian-based systems only"
 
 mapfile -t missing < <(missing_packages)
 
 if [[ ${#missing[@]} -eq 0 ]]; then
-    write_stamp
     exit 0
 fi
 
@@ -162,5 +134,4 @@ fi
 mapfile -t missing < <(missing_packages)
 [[ ${#missing[@]} -eq 0 ]] || die "still missing after installation: ${missing[*]}"
 
-write_stamp
 echo "$PROG: all packages installed" >&2

@@ -12,7 +12,7 @@ KCONFIG_ENV := KCONFIG_CONFIG=$(KCONFIG_DOTCONFIG) srctree=$(ROOT)
 # The generated values (CONFIG_HV_LOAD_ADDR, CONFIG_STACK_PROTECTOR, ...) drive the build.
 -include $(KCONFIG_AUTOMK)
 
-$(KCONFIG_DOTCONFIG): | $(SETUP_STAMP)
+$(KCONFIG_DOTCONFIG): | setup
 	@mkdir -p $(O)
 	@echo "  DEFCONFIG $(patsubst $(ROOT)/%,%,$(DEFCONFIG))"
 	$(Q)$(KCONFIG_ENV) $(PYTHON) -m defconfig --kconfig $(KCONFIG) $(DEFCONFIG) >/dev/null
@@ -28,7 +28,7 @@ $(KCONFIG_AUTOCONF) $(KCONFIG_AUTOMK) &: $(KCONFIG_DOTCONFIG) $(KCONFIG)
 menuconfig: $(KCONFIG_DOTCONFIG)
 	$(Q)$(KCONFIG_ENV) MENUCONFIG_STYLE=aquatic $(PYTHON) -m menuconfig $(KCONFIG)
 
-defconfig: | $(SETUP_STAMP)
+defconfig: | setup
 	@mkdir -p $(O)
 	$(Q)$(KCONFIG_ENV) $(PYTHON) -m defconfig --kconfig $(KCONFIG) $(DEFCONFIG)
 
