@@ -74,7 +74,18 @@ $(HV_OBJDIR)/symbols-empty.S: $(ROOT)/misc/tools/gensyms.py
 $(HV_OBJDIR)/symbols-%.o: $(HV_OBJDIR)/symbols-%.S
 	$(Q)$(CC) $(HV_CPPFLAGS) $(HV_ASFLAGS) -c $< -o $@
 
-$(O)/bulkhead.stage1.elf: $(HV_OBJS) $(HV_OBJDIR)/symbols-empty.o $(HV_LDS)
+# The configuration tables, compiled for the host with the same headers and Kconfig
+# values, must pass config_check before anything links them into the hypervisor.
+CONFIG_CHECK := $(O)/config-check
+$(O)/config-check.ok: $(HV_CONFIG_SRCS) $(HV_SRC)/config/check/config_check.c \
+		$(HV_SRC)/core/vm_config.c $(HV_SRC)/include/bulkhead/vm_config.h $(KCONFIG_AUTOCONF)
+	@echo "  CHECK   configuration tables ($(patsubst $(ROOT)/%,%,$(CONFIG_TABLE_DIR)))"
+	$(Q)$(CC) -std=c11 -Wall -Wextra -Werror -O1 -I$(HV_SRC)/include -I$(HV_SRC)/arch/x86/include \
+		-include $(KCONFIG_AUTOCONF) -o $(CONFIG_CHECK) $(HV_SRC)/config/check/config_check.c \
+		$(HV_SRC)/core/vm_config.c $(HV_CONFIG_SRCS)
+	$(Q)$(CONFIG_CHECK) > $@.tmp && mv $@.tmp $@
+
+$(O)/bulkhead.stage1.elf: $(HV_OBJS) $(HV_OBJDIR)/symbols-empty.o $(HV_LDS) $(O)/config-check.ok
 	@echo "  LD      $(patsubst $(ROOT)/%,%,$@)"
 	$(Q)$(LD) $(HV_LDFLAGS) -o $@ $(HV_OBJS) $(HV_OBJDIR)/symbols-empty.o
 

@@ -10,3 +10,18 @@ const struct vm_config *vm_config(size_t id)
 {
 	return id < vm_configs_count ? &vm_configs[id] : NULL;
 }
+
+size_t shmem_config_count(void)
+{
+	return shmem_configs_count;
+}
+
+const struct shmem_config *shmem_config(size_t id)
+{
+	return id < shmem_configs_count ? &shmem_configs[id] : NULL;
+}
+
+const struct board_config *board_info(void)
+{
+	return &board_config;
+}
