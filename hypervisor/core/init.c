@@ -7,6 +7,7 @@
  */
 #include <bulkhead/acpi.h>
 #include <bulkhead/arch.h>
+#include <bulkhead/board_check.h>
 #include <bulkhead/cmdline.h>
 #include <bulkhead/console.h>
 #include <bulkhead/errno.h>
@@ -131,8 +132,11 @@ static int step_virt(void)
 
 static int step_vm_config(void)
 {
+	u32 apic_ids[CONFIG_MAX_PCPUS];
+	u32 online = arch_cpu_apic_ids(apic_ids, CONFIG_MAX_PCPUS);
+
 	pr_info("config: %zu VM(s), configuration %s\n", vm_config_count(), vm_config_origin);
-	return 0;
+	return board_check(board_info(), &acpi, apic_ids, online);
 }
 
 static int step_debug_fault(void)
@@ -157,7 +161,7 @@ static const struct boot_step boot_steps[] = {
 	{"secondary CPUs", step_smp, false},
 	{"inter-processor interrupts", step_smp_selftest, false},
 	{"hardware virtualization", step_virt, true},
-	{"VM configuration", step_vm_config, false},
+	{"VM configuration and board", step_vm_config, true},
 	{"fault injection", step_debug_fault, false},
 };
 

@@ -56,6 +56,16 @@ u32 arch_cpu_count_online(void)
 	return n;
 }
 
+u32 arch_cpu_apic_ids(u32 *ids, u32 max)
+{
+	u32 n = 0;
+
+	for (u32 i = 0; i < pcpu_count && n < max; i++)
+		if (per_cpu(i)->state == CPU_ONLINE)
+			ids[n++] = per_cpu(i)->apic_id;
+	return n;
+}
+
 u64 arch_frame_pointer(void)
 {
 	return (u64)__builtin_frame_address(0);

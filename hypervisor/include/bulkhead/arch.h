@@ -27,6 +27,8 @@ int arch_virt_check(void);   /* hardware virtualization on every CPU */
 int arch_run_on_cpu(u32 cpu, void (*fn)(void *), void *arg);
 
 u32 arch_cpu_id(void);
+/* APIC IDs of the online CPUs in hypervisor CPU order; returns how many were stored. */
+u32 arch_cpu_apic_ids(u32 *ids, u32 max);
 u32 arch_cpu_count_online(void);
 /* Sends an NMI to every other online CPU and waits until they stop; returns how many did. */
 u32 arch_stop_other_cpus(void);
