@@ -57,10 +57,10 @@ ISO := $(O)/bulkhead.iso
 image: $(ISO)
 iso: $(ISO)
 
-$(ISO): $(HV_ELF) $(ROOT)/misc/mkiso.py $(KCONFIG_AUTOCONF) | setup
+$(ISO): $(HV_ELF) $(ROOT)/misc/mkiso.py $(KCONFIG_AUTOCONF) $(MODULES_LIST) | setup
 	@echo "  ISO     $(patsubst $(ROOT)/%,%,$@)"
 	$(Q)$(PYTHON) $(ROOT)/misc/mkiso.py --out $@ --hypervisor $(HV_ELF) \
-		--cmdline "$(CONFIG_HV_CMDLINE)" $(SCENARIO_MODULE_ARGS)
+		--cmdline "$(CONFIG_HV_CMDLINE)" $(if $(MODULES_LIST),--modules-from $(MODULES_LIST))
 
 # ---------------------------------------------------------------------------
 .PHONY: run

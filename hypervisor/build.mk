@@ -12,7 +12,7 @@ HV_LDS := $(O)/bulkhead.ld
 HV_DIRS := arch/x86/boot arch/x86 arch/x86/vmx core mm boot acpi drivers lib
 HV_C_SRCS := $(foreach d,$(HV_DIRS),$(sort $(wildcard $(HV_SRC)/$(d)/*.c)))
 HV_S_SRCS := $(foreach d,$(HV_DIRS),$(sort $(wildcard $(HV_SRC)/$(d)/*.S)))
-HV_CONFIG_SRCS := $(sort $(wildcard $(CONFIG_TABLE_DIR)/*.c))
+HV_CONFIG_SRCS := $(CONFIG_TABLE_SRCS)
 
 HV_OBJS := $(patsubst $(HV_SRC)/%.c,$(HV_OBJDIR)/%.o,$(HV_C_SRCS)) \
 	$(patsubst $(HV_SRC)/%.S,$(HV_OBJDIR)/%.o,$(HV_S_SRCS)) \

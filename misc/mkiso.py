@@ -207,7 +207,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser = _ArgumentParser(
         formatter_class=_HelpFormatter,
         usage="%(prog)s --out ISO --hypervisor ELF [--cmdline STR] "
-              "[--module PATH TAG [ARGS ...]]... [--timeout SECONDS]",
+              "[--module PATH TAG [ARGS ...]]... [--modules-from FILE] [--timeout SECONDS]",
         description="Build a GRUB BIOS ISO that boots the Bulkhead hypervisor via "
                     "multiboot2, with GRUB on the serial console (COM1, 115200).",
         epilog="Example: %(prog)s --out build/bulkhead.iso --hypervisor build/bulkhead.elf "
@@ -222,11 +222,21 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--module", action="append", nargs="+", default=[],
                         help="add a multiboot2 module: file PATH, then TAG and optional "
                              "ARGS as its string (repeatable)")
+    parser.add_argument("--modules-from", type=Path, metavar="FILE",
+                        help="read more modules from FILE, one 'PATH TAG [ARGS...]' per "
+                             "line ('#' comments; the list bulkhead-config generate writes)")
     parser.add_argument("--timeout", type=int, default=0, metavar="SECONDS",
                         help="GRUB menu timeout (default: 0)")
     args = parser.parse_args(argv)
+    specs = list(args.module)
+    if args.modules_from:
+        try:
+            lines = args.modules_from.read_text(encoding="utf-8").splitlines()
+        except OSError as err:
+            parser.error(f"--modules-from: {err}")
+        specs += [line.split() for line in lines if line.strip() and not line.startswith("#")]
     modules = []
-    for spec in args.module:
+    for spec in specs:
         if len(spec) < 2:
             parser.error(f"--module needs PATH and TAG, got: {' '.join(spec)}")
         modules.append(Module(Path(spec[0]), spec[1], list(spec[2:])))

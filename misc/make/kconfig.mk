@@ -12,10 +12,14 @@ KCONFIG_ENV := KCONFIG_CONFIG=$(KCONFIG_DOTCONFIG) srctree=$(ROOT)
 # The generated values (CONFIG_HV_LOAD_ADDR, CONFIG_STACK_PROTECTOR, ...) drive the build.
 -include $(KCONFIG_AUTOMK)
 
-$(KCONFIG_DOTCONFIG): | setup
+# .config is made once from the defconfig; with a scenario, the scenario's hypervisor
+# settings (its Kconfig fragment) are applied on top, again whenever they change, so the
+# scenario stays the source of truth for the symbols it sets.
+$(KCONFIG_DOTCONFIG): $(SCENARIO_CONFIG) | setup
 	@mkdir -p $(O)
-	@echo "  DEFCONFIG $(patsubst $(ROOT)/%,%,$(DEFCONFIG))"
-	$(Q)$(KCONFIG_ENV) $(PYTHON) -m defconfig --kconfig $(KCONFIG) $(DEFCONFIG) >/dev/null
+	@echo "  DEFCONFIG $(patsubst $(ROOT)/%,%,$(DEFCONFIG))$(if $(SCENARIO_CONFIG), + scenario settings)"
+	$(Q)cat $(DEFCONFIG) $(SCENARIO_CONFIG) > $(O)/defconfig.in
+	$(Q)$(KCONFIG_ENV) $(PYTHON) -m defconfig --kconfig $(KCONFIG) $(O)/defconfig.in >/dev/null
 
 $(KCONFIG_AUTOCONF) $(KCONFIG_AUTOMK) &: $(KCONFIG_DOTCONFIG) $(KCONFIG)
 	@mkdir -p $(dir $(KCONFIG_AUTOCONF)) $(dir $(KCONFIG_AUTOMK))

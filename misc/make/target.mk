@@ -34,11 +34,31 @@ endif
 ifeq ($(BOARD) $(SCENARIO),builtin builtin)
 # The built-in configuration: no XML, tables from hypervisor/config/builtin/.
 CONFIG_TABLE_DIR := $(ROOT)/hypervisor/config/builtin
-SCENARIO_MODULE_ARGS :=
+CONFIG_TABLE_SRCS := $(sort $(wildcard $(CONFIG_TABLE_DIR)/*.c))
+SCENARIO_CONFIG :=
+MODULES_LIST :=
 else
 BOARD_XML := $(call resolve_xml,$(BOARD),board_xmls)
 SCENARIO_XML := $(call resolve_xml,$(SCENARIO),scenario_xmls)
-$(error BOARD=$(BOARD) SCENARIO=$(SCENARIO): building from board and scenario XML needs the configuration generator (config_tools/), which is not part of this tree yet; only BOARD=builtin SCENARIO=builtin can be built)
+ifeq ($(wildcard $(BOARD_XML)),)
+$(error BOARD=$(BOARD): no board file $(BOARD_XML); known boards: $(basename $(notdir $(wildcard $(ROOT)/board_xmls/*.xml))))
+endif
+ifeq ($(wildcard $(SCENARIO_XML)),)
+$(error SCENARIO=$(SCENARIO): no scenario file $(SCENARIO_XML); known scenarios: $(basename $(notdir $(wildcard $(ROOT)/scenario_xmls/*.xml))))
+endif
+# bulkhead-config validates both files and generates the tables; on any problem it
+# writes nothing and the build stops with its messages.
+CONFIG_TABLE_DIR := $(O)/generated
+CONFIG_TABLE_SRCS := $(CONFIG_TABLE_DIR)/vm_configs.c
+SCENARIO_CONFIG := $(CONFIG_TABLE_DIR)/scenario.config
+MODULES_LIST := $(CONFIG_TABLE_DIR)/modules.list
+CONFIG_TOOL_SRCS := $(shell find $(ROOT)/config_tools -name '*.py' -o -name '*.xsd')
+$(CONFIG_TABLE_DIR)/.generated: $(BOARD_XML) $(SCENARIO_XML) $(CONFIG_TOOL_SRCS) | setup
+	@echo "  GEN     $(patsubst $(ROOT)/%,%,$(BOARD_XML)) + $(patsubst $(ROOT)/%,%,$(SCENARIO_XML))"
+	$(Q)$(ROOT)/config_tools/bulkhead-config generate --board $(BOARD_XML) \
+		--scenario $(SCENARIO_XML) --out $(CONFIG_TABLE_DIR)
+	$(Q)touch $@
+$(CONFIG_TABLE_SRCS) $(SCENARIO_CONFIG) $(MODULES_LIST): $(CONFIG_TABLE_DIR)/.generated ;
 endif
 
 $(shell mkdir -p $(O) && [ -f $(TARGET_FILE) ] || printf 'BOARD=%s\nSCENARIO=%s\n' '$(BOARD)' '$(SCENARIO)' > $(TARGET_FILE))

@@ -28,10 +28,12 @@ def make(*args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
 
 
 def source_files() -> set[str]:
-    """Every file in the source tree outside .git and the default build directory."""
+    """Every file in the source tree outside .git, the default build directory and
+    Python's bytecode caches (written by whatever imports the tools, not by the build)."""
     found = set()
     for root, dirs, files in os.walk(REPO):
-        dirs[:] = [d for d in dirs if d not in (".git", "build") and not d.startswith("build-")]
+        dirs[:] = [d for d in dirs if d not in (".git", "build", "__pycache__")
+                   and not d.startswith("build-")]
         found.update(os.path.relpath(os.path.join(root, f), REPO) for f in files)
     return found
 
@@ -61,7 +63,8 @@ def test_unknown_board_is_a_clear_error(tmp_path: Path) -> None:
     out = tmp_path / "out"
     result = make(f"O={out}", "BOARD=nonexistent", "SCENARIO=nonexistent", check=False)
     assert result.returncode != 0
-    assert "BOARD=nonexistent SCENARIO=nonexistent" in result.stderr
+    assert "BOARD=nonexistent: no board file" in result.stderr
+    assert "board_xmls/nonexistent.xml" in result.stderr
     assert not (out / ".target").exists(), "a failed configuration must not claim the directory"
 
 
