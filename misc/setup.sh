@@ -34,6 +34,9 @@ PACKAGES=(
     grub-common
     xorriso
     mtools
+    busybox-static
+    dash
+    util-linux
 )
 
 usage() {
