@@ -74,15 +74,20 @@ UNIT_O := $(O)/unit
 E2E_ARGS ?=
 E2E_JOBS ?= 2
 
-.PHONY: test unit-test e2e-test coverage format-check
+.PHONY: test unit-test tools-test e2e-test coverage format-check
 test: | setup
 	$(Q)$(MAKE) -f $(ROOT)/Makefile O=$(O) format-check
 	$(Q)$(MAKE) -f $(ROOT)/Makefile O=$(O) unit-test
+	$(Q)$(MAKE) -f $(ROOT)/Makefile O=$(O) tools-test
 	$(Q)$(MAKE) -f $(ROOT)/Makefile O=$(O) image
 	$(Q)$(MAKE) -f $(ROOT)/Makefile O=$(O) e2e-test
 
 unit-test: | setup
 	$(Q)$(MAKE) -C $(ROOT)/tests/unit ROOT=$(ROOT) O=$(UNIT_O) run
+
+# The configuration tooling (config_tools/) and the board collector.
+tools-test: | setup
+	$(Q)cd $(ROOT) && $(PYTHON) -m pytest -p no:cacheprovider -q tests/config_tools
 
 e2e-test: $(ISO)
 	$(Q)cd $(ROOT)/tests/e2e && BULKHEAD_ELF=$(HV_ELF) BULKHEAD_BUILD=$(O) \

@@ -160,8 +160,8 @@ static const struct boot_step boot_steps[] = {
 	{"timers and local APIC", step_platform, true},
 	{"secondary CPUs", step_smp, false},
 	{"inter-processor interrupts", step_smp_selftest, false},
-	{"hardware virtualization", step_virt, true},
 	{"VM configuration and board", step_vm_config, true},
+	{"hardware virtualization", step_virt, true},
 	{"fault injection", step_debug_fault, false},
 };
 

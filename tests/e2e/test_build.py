@@ -101,3 +101,45 @@ def test_release_build_has_no_fault_injection(tmp_path: Path, hypervisor_elf: Pa
     assert "(release build)" in text
     assert markers.READY.search(text), "release build did not reach ready"
     assert not markers.EXCEPTION.search(text), "fault injection ran in a release build"
+
+
+SAMPLE_SCENARIOS = sorted(p.stem for p in (REPO / "scenario_xmls").glob("*.xml"))
+
+
+@pytest.mark.bochs
+@pytest.mark.parametrize("scenario", SAMPLE_SCENARIOS)
+def test_sample_scenario_builds_and_boots_on_its_board(tmp_path: Path, scenario: str,
+                                                       hv: E2EHarness) -> None:
+    """make BOARD=bochs SCENARIO=<sample>: validated, generated, checked, built; the image
+    recognises the board it was generated for and reports the scenario's VMs."""
+    out = tmp_path / "out"
+    result = make(f"O={out}", "BOARD=bochs", f"SCENARIO={scenario}", "-j2", "image")
+    assert "CHECK   configuration tables" in result.stdout
+    check = (out / "config-check.ok").read_text()
+    vms = int(check.split("config check: ")[1].split(" VM")[0])
+    assert vms >= 2, check
+
+    # Some samples keep the console quiet (console-loglevel 2): raise it for the report.
+    hv.elf = out / "bulkhead.elf"
+    boot = hv.boot("bochs", cpus=4, cmdline="loglevel=3")
+    boot.expect(markers.END)
+    text = boot.expect_end()
+    assert f"configuration scenario {scenario} on board bochs" in text
+    assert f"config: {vms} VM(s)" in text
+    assert "board: matches bochs (4 CPUs, 1 IOAPICs)" in text
+    assert markers.READY.search(text), "did not reach ready"
+
+
+@pytest.mark.bochs
+def test_image_for_another_cpu_count_is_refused(tmp_path: Path, hv: E2EHarness) -> None:
+    """An image generated for the 4-CPU Bochs board halts, naming the board, when the
+    machine has 2 CPUs: its CPU assignments would not exist."""
+    out = tmp_path / "out"
+    make(f"O={out}", "BOARD=bochs", "SCENARIO=partitioned", "-j2", "image")
+    hv.elf = out / "bulkhead.elf"
+    boot = hv.boot("bochs", cpus=2, cmdline="loglevel=3")
+    boot.expect(markers.HALTED)
+    text = boot.expect_end()
+    assert "board: bochs has 4 CPUs but only 2 are online here" in text
+    assert "configured for bochs, which is not this machine" in text
+    assert not markers.READY.search(text)

@@ -9,13 +9,12 @@
  */
 #include <stdio.h>
 #include <string.h>
+#include <bulkhead/layout.h>
 #include <bulkhead/vm_config.h>
 
 #define CR4_VMXE	 (1ULL << 13)
 #define CR4_SMXE	 (1ULL << 14)
 #define PAGE_MASK	 0xfffULL
-/* The hypervisor image and its early allocations may use this much from its load address. */
-#define HV_RESERVED_SIZE (32ULL << 20)
 
 static int failures;
 

@@ -1,0 +1,229 @@
+# SPDX-License-Identifier: BSD-3-Clause
+"""bulkhead-config generate: board + scenario -> the hypervisor's configuration tables.
+
+Output, in the build directory given with --out:
+  vm_configs.c      the VM table, shared-memory table and board facts
+                    (hypervisor/include/bulkhead/vm_config.h), clang-formatted
+  scenario.config   a Kconfig fragment with the scenario's hypervisor settings
+  modules.list      the guest images to put on the boot ISO: "<path> <tag>" per line
+
+The inputs are validated first; on any problem nothing is written. The output is
+byte-for-byte deterministic.
+"""
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from . import cemit
+from .board import Board, load_board
+from .scenario import Scenario
+from .errors import EXIT_OK, ConfigError
+from .output import clang_format, write_all
+
+
+def cpu_index(board: Board) -> dict[int, int]:
+    """Board CPU id -> hypervisor CPU index (the boot CPU first, then MADT order, as
+    the inspector lists them; board_check() verifies this at boot)."""
+    return {cpu.id: index for index, cpu in enumerate(sorted(board.cpus, key=lambda c: c.id))}
+
+
+def board_tables(board: Board) -> str:
+    """C definitions of board_config and its arrays."""
+    cpus = sorted(board.cpus, key=lambda c: c.id)
+    out = []
+    fields = [("name", cemit.c_string(board.name)), ("cpu_count", str(len(cpus)))]
+    if cpus:
+        out.append(cemit.c_array("u32", "board_apic_ids", [str(c.apic_id) for c in cpus]))
+        fields.append(("apic_ids", "board_apic_ids"))
+    if board.ioapics:
+        out.append(cemit.c_array("struct board_ioapic", "board_ioapics", [
+            cemit.c_designated([("id", str(io.id)), ("address", cemit.c_hex(io.address)),
+                                ("gsi_base", str(io.gsi_base))])
+            for io in sorted(board.ioapics, key=lambda i: i.gsi_base)]))
+        fields += [("ioapic_count", str(len(board.ioapics))), ("ioapics", "board_ioapics")]
+    if board.iommu_units:
+        out.append(cemit.c_array("struct board_iommu", "board_iommus", [
+            cemit.c_designated([("address", cemit.c_hex(u.address)),
+                                ("segment", str(u.segment)),
+                                ("include_pci_all", cemit.c_bool(u.include_pci_all))])
+            for u in sorted(board.iommu_units, key=lambda u: (u.segment, u.address))]))
+        fields += [("iommu_count", str(len(board.iommu_units))), ("iommus", "board_iommus")]
+    out.append(f"const struct board_config board_config = {cemit.c_designated(fields)};\n")
+    return "\n".join(out)
+
+
+LOAD_ORDER_ENUM = {"pre-launched": "VM_PRE_LAUNCHED", "service": "VM_SERVICE",
+                   "post-launched": "VM_POST_LAUNCHED"}
+VM_TYPE_ENUM = {"standard": "VM_STANDARD", "real-time": "VM_REAL_TIME"}
+KERNEL_TYPE_ENUM = {"elf": "KERNEL_ELF", "bzimage": "KERNEL_BZIMAGE", "raw": "KERNEL_RAW",
+                    "multiboot": "KERNEL_MULTIBOOT"}
+VUART_TYPE_ENUM = {"console": "VUART_CONSOLE", "link": "VUART_LINK"}
+MSR_POLICY_ENUM = {"passthrough": "MSR_PASSTHROUGH", "trap": "MSR_TRAP", "deny": "MSR_DENY"}
+
+
+def _bdf_fields(bdf: str) -> list[tuple[str, str]]:
+    """'SSSS:BB:DD.F' (normalized) -> segment, bus and devfn initializers."""
+    segment, bus, devfn = bdf.split(":")
+    dev, func = devfn.split(".")
+    return [("segment", str(int(segment, 16))), ("bus", str(int(bus, 16))),
+            ("devfn", f"0x{(int(dev, 16) << 3) | int(func, 16):02x}")]
+
+
+def vm_tables(scenario: Scenario, board: Board) -> str:
+    """C definitions of vm_configs[], shmem_configs[] and their counts."""
+    from .board import normalize_bdf
+
+    cpus = cpu_index(board)
+    vms = sorted(scenario.vms, key=lambda v: v.id)
+    index_of = {vm.name: i for i, vm in enumerate(vms)}
+    shmems = sorted(scenario.shared_memory, key=lambda s: s.name)
+    out: list[str] = []
+    entries: list[str] = []
+    for i, vm in enumerate(vms):
+        prefix = f"vm{i}"
+        fields = [
+            ("name", cemit.c_string(vm.name)),
+            ("load_order", LOAD_ORDER_ENUM[vm.load_order]),
+            ("type", VM_TYPE_ENUM[vm.type]),
+            ("pcpu_bitmap", cemit.c_hex(cemit.bitmap(cpus[p] for p in vm.cpu_affinity))),
+            ("vcpu_count", str(vm.vcpu_count)),
+            ("lapic_passthrough", cemit.c_bool(vm.lapic_passthrough)),
+            ("memory_size", cemit.c_hex(vm.total_memory)),
+        ]
+        if vm.regions:
+            out.append(cemit.c_array("struct vm_mem_region", f"{prefix}_mem_regions", [
+                cemit.c_designated([("gpa", cemit.c_hex(r.gpa)), ("hpa", cemit.c_hex(r.hpa)),
+                                    ("size", cemit.c_hex(r.size))])
+                for r in sorted(vm.regions, key=lambda r: r.gpa)]))
+            fields += [("mem_regions", f"{prefix}_mem_regions"),
+                       ("mem_region_count", str(len(vm.regions)))]
+        if vm.boot is not None:
+            boot = [("kernel_type", KERNEL_TYPE_ENUM[vm.boot.kernel_type]),
+                    ("kernel_tag", cemit.c_string(vm.boot.kernel)),
+                    ("initrd_tag", cemit.c_string(vm.boot.initrd)),
+                    ("cmdline", cemit.c_string(vm.boot.cmdline))]
+            if vm.boot.load_address is not None:
+                boot.append(("load_addr", cemit.c_hex(vm.boot.load_address)))
+            if vm.boot.entry is not None:
+                boot.append(("entry", cemit.c_hex(vm.boot.entry)))
+            fields.append(("boot", cemit.c_designated(boot)))
+        if vm.vuarts:
+            items = []
+            for u in sorted(vm.vuarts, key=lambda u: u.index):
+                vfields = [("index", str(u.index)), ("type", VUART_TYPE_ENUM[u.type]),
+                           ("io_port", f"0x{u.io_port:x}"), ("irq", str(u.irq))]
+                if u.type == "link":
+                    vfields += [("target_vm", str(index_of[u.target_vm])),
+                                ("target_vuart", str(u.target_vuart))]
+                items.append(cemit.c_designated(vfields))
+            out.append(cemit.c_array("struct vuart_config", f"{prefix}_vuarts", items))
+            fields += [("vuarts", f"{prefix}_vuarts"), ("vuart_count", str(len(items)))]
+        if vm.pci_devices:
+            bdfs = sorted(normalize_bdf(d.bdf) for d in vm.pci_devices)
+            out.append(cemit.c_array("struct pci_passthrough_config", f"{prefix}_pci_devices",
+                                     [cemit.c_designated(_bdf_fields(b)) for b in bdfs]))
+            fields += [("pci_devices", f"{prefix}_pci_devices"),
+                       ("pci_device_count", str(len(bdfs)))]
+        shm_bits = cemit.bitmap(j for j, s in enumerate(shmems) if vm.name in s.peers)
+        fields.append(("shmem_bitmap", cemit.c_hex(shm_bits)))
+        own = [("cr0_guest_owned", cemit.c_hex(vm.ownership.cr0_guest_owned)),
+               ("cr4_guest_owned", cemit.c_hex(vm.ownership.cr4_guest_owned))]
+        if vm.ownership.msrs:
+            out.append(cemit.c_array("struct msr_policy_config", f"{prefix}_msrs", [
+                cemit.c_designated([("index", f"0x{m.index:x}"),
+                                    ("policy", MSR_POLICY_ENUM[m.policy]),
+                                    ("guest_owned_mask", cemit.c_hex(m.guest_owned))])
+                for m in sorted(vm.ownership.msrs, key=lambda m: m.index)]))
+            own += [("msrs", f"{prefix}_msrs"), ("msr_count", str(len(vm.ownership.msrs)))]
+        fields.append(("ownership", cemit.c_designated(own)))
+        entries.append(cemit.c_designated(fields))
+
+    if entries:
+        out.append(cemit.c_array("struct vm_config", "vm_configs", entries, static=False))
+    else:
+        out.append("const struct vm_config vm_configs[1];\n")
+    out.append(f"const size_t vm_configs_count = {len(entries)};\n")
+    if shmems:
+        # hpa 0: the hypervisor allocates the region at boot.
+        out.append(cemit.c_array("struct shmem_config", "shmem_configs", [
+            cemit.c_designated([("name", cemit.c_string(s.name)), ("hpa", "0"),
+                                ("size", cemit.c_hex(s.size)),
+                                ("peer_bitmap", cemit.c_hex(cemit.bitmap(
+                                    index_of[p] for p in s.peers)))])
+            for s in shmems], static=False))
+    else:
+        out.append("const struct shmem_config shmem_configs[1];\n")
+    out.append(f"const size_t shmem_configs_count = {len(shmems)};\n")
+    return "\n".join(out)
+
+
+def kconfig_fragment(scenario: Scenario) -> str:
+    lines = [f"# Generated by bulkhead-config from scenario {scenario.name}: do not edit."]
+    for symbol, value in sorted(scenario.hypervisor.kconfig().items()):
+        lines.append(f"# CONFIG_{symbol} is not set" if value == "n"
+                     else f"CONFIG_{symbol}={value}")
+    return "\n".join(lines) + "\n"
+
+
+def module_list(scenario: Scenario) -> str:
+    """The guest images for the ISO, one 'PATH TAG' per line, for images the scenario
+    gives a file for (paths are resolved against the scenario file's folder)."""
+    base = Path(scenario.file).resolve().parent
+    lines = ["# Generated by bulkhead-config: guest images for the boot ISO."]
+    seen = set()
+    for vm in sorted(scenario.vms, key=lambda v: v.id):
+        boot = vm.boot
+        if boot is None:
+            continue
+        for tag, file in ((boot.kernel, getattr(boot, "kernel_file", None)),
+                          (boot.initrd, getattr(boot, "initrd_file", None))):
+            if tag and file and tag not in seen:
+                seen.add(tag)
+                lines.append(f"{(base / file).resolve()} {tag}")
+    return "\n".join(lines) + "\n"
+
+
+def generate(board_path: str, scenario_path: str) -> dict[str, str]:
+    """Validates and returns the output files (name -> text); raises ConfigError."""
+    from .scenario import load_scenario
+    from .validate import check
+
+    board = load_board(board_path)
+    scenario = load_scenario(scenario_path)
+    problems = [p for p in check(scenario, board) if getattr(p, "severity", "error") == "error"]
+    if problems:
+        raise ConfigError(problems)
+    sources = f"{Path(board_path).name} and {Path(scenario_path).name}"
+    origin = f"scenario {scenario.name} on board {board.name}"
+    c_text = "\n".join([
+        cemit.GENERATED_HEADER.format(sources=sources),
+        "#include <bulkhead/vm_config.h>\n",
+        f"const char vm_config_origin[] = {cemit.c_string(origin)};\n",
+        board_tables(board),
+        vm_tables(scenario, board),
+    ])
+    return {
+        "vm_configs.c": clang_format(c_text, "vm_configs.c"),
+        "scenario.config": kconfig_fragment(scenario),
+        "modules.list": module_list(scenario),
+    }
+
+
+def run(args: argparse.Namespace) -> int:
+    files = generate(args.board, args.scenario)
+    write_all(Path(args.out), files)
+    print(f"generated {', '.join(sorted(files))} in {args.out}")
+    return EXIT_OK
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "generate", help="validate a scenario against a board and write the C tables",
+        description="Validate SCENARIO against BOARD, then write the hypervisor's "
+        "configuration tables (vm_configs.c), the Kconfig fragment (scenario.config) and "
+        "the ISO module list (modules.list) into OUT. Nothing is written if any check fails.")
+    parser.add_argument("--board", required=True, help="board XML (board_xmls/*.xml)")
+    parser.add_argument("--scenario", required=True, help="scenario XML (scenario_xmls/*.xml)")
+    parser.add_argument("--out", required=True, help="output directory (the build's generated/)")
+    parser.set_defaults(handler=run)
