@@ -12,9 +12,9 @@
 #include <bulkhead/layout.h>
 #include <bulkhead/vm_config.h>
 
-#define CR4_VMXE	 (1ULL << 13)
-#define CR4_SMXE	 (1ULL << 14)
-#define PAGE_MASK	 0xfffULL
+#define CR4_VMXE  (1ULL << 13)
+#define CR4_SMXE  (1ULL << 14)
+#define PAGE_MASK 0xfffULL
 
 static int failures;
 
