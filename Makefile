@@ -87,7 +87,7 @@ unit-test: | setup
 
 # The configuration tooling (config_tools/) and the board collector.
 tools-test: | setup
-	$(Q)cd $(ROOT) && $(PYTHON) -m pytest -p no:cacheprovider -q tests/config_tools
+	$(Q)cd $(ROOT) && $(PYTHON) -m pytest -p no:cacheprovider tests/config_tools
 
 e2e-test: $(ISO)
 	$(Q)cd $(ROOT)/tests/e2e && BULKHEAD_ELF=$(HV_ELF) BULKHEAD_BUILD=$(O) \
