@@ -44,7 +44,8 @@ HV_ASFLAGS := -D__ASSEMBLY__ -MMD -MP -g
 HV_LDFLAGS := -m elf_x86_64 -nostdlib -static -z max-page-size=4096 -z noexecstack \
 	--build-id=none --no-relax -T $(HV_LDS)
 
-$(HV_OBJDIR)/%.o: $(HV_SRC)/%.c $(KCONFIG_AUTOCONF)
+# Nothing compiles before the configuration tables have passed config_check.
+$(HV_OBJDIR)/%.o: $(HV_SRC)/%.c $(KCONFIG_AUTOCONF) | $(O)/config-check.ok
 	@mkdir -p $(dir $@)
 	@echo "  CC      $(patsubst $(ROOT)/%,%,$<)"
 	$(Q)$(CC) $(HV_CPPFLAGS) $(HV_CFLAGS) -c $< -o $@

@@ -49,6 +49,9 @@ def board_tables(board: Board) -> str:
                                 ("include_pci_all", cemit.c_bool(u.include_pci_all))])
             for u in sorted(board.iommu_units, key=lambda u: (u.segment, u.address))]))
         fields += [("iommu_count", str(len(board.iommu_units))), ("iommus", "board_iommus")]
+    ports = sorted((p.name, p.io_port) for p in board.serial_ports if p.io_port)
+    if ports:
+        fields.append(("serial_port", f"0x{ports[0][1]:x}"))
     out.append(f"const struct board_config board_config = {cemit.c_designated(fields)};\n")
     return "\n".join(out)
 
@@ -144,6 +147,13 @@ def vm_tables(scenario: Scenario, board: Board) -> str:
     else:
         out.append("const struct vm_config vm_configs[1];\n")
     out.append(f"const size_t vm_configs_count = {len(entries)};\n")
+    # Compile-time checks against the Kconfig capacities the tables are built with.
+    out.append(f"_Static_assert({len(entries)} <= CONFIG_MAX_VMS, "
+               f"\"more VMs than CONFIG_MAX_VMS\");\n")
+    if entries:
+        most = max(vm.vcpu_count for vm in vms)
+        out.append(f"_Static_assert({most} <= CONFIG_MAX_VCPUS_PER_VM, "
+                   f"\"a VM has more vCPUs than CONFIG_MAX_VCPUS_PER_VM\");\n")
     if shmems:
         # hpa 0: the hypervisor allocates the region at boot.
         out.append(cemit.c_array("struct shmem_config", "shmem_configs", [

@@ -137,3 +137,26 @@ def test_c_literals_reject_out_of_range_values() -> None:
         cemit.bitmap([64])
     with pytest.raises(ValueError):
         cemit.c_array("u32", "empty", [])
+
+
+INVALID = sorted((Path(__file__).resolve().parent / "invalid_scenarios").glob("*.xml"))
+
+
+@pytest.mark.parametrize("scenario", INVALID, ids=lambda p: p.stem)
+def test_invalid_scenario_generates_nothing(tmp_path: Path, scenario: Path,
+                                            capsys: pytest.CaptureFixture[str]) -> None:
+    """Every invalid scenario stops generate with exit code 2 and a located message,
+    and leaves the output directory exactly as it was."""
+    from bulkhead_config.cli import main
+
+    out = tmp_path / "generated"
+    out.mkdir()
+    (out / "vm_configs.c").write_text("previous\n")
+    code = main(["generate", "--board", str(BOARD), "--scenario", str(scenario),
+                 "--out", str(out)])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    assert f"{scenario}:" in err and "error [" in err and "fix:" in err, err
+    assert "Traceback" not in err
+    assert [p.name for p in out.iterdir()] == ["vm_configs.c"]
+    assert (out / "vm_configs.c").read_text() == "previous\n"

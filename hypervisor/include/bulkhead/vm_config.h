@@ -138,6 +138,7 @@ struct board_config {
 	const struct board_ioapic *ioapics;
 	u32 iommu_count;
 	const struct board_iommu *iommus;
+	u16 serial_port; /* I/O port of the board's first 16550 (ttyS0), 0 if none */
 };
 
 /* Defined by the configuration tables; read them only through the accessors below. */

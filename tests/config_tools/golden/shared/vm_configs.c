@@ -23,7 +23,8 @@ const struct board_config board_config = {.name = "bochs",
 					  .cpu_count = 4,
 					  .apic_ids = board_apic_ids,
 					  .ioapic_count = 1,
-					  .ioapics = board_ioapics};
+					  .ioapics = board_ioapics,
+					  .serial_port = 0x3f8};
 
 static const struct vuart_config vm0_vuarts[] = {
 	{.index = 0, .type = VUART_CONSOLE, .io_port = 0x3f8, .irq = 4},
@@ -96,6 +97,10 @@ const struct vm_config vm_configs[] = {
 };
 
 const size_t vm_configs_count = 3;
+
+_Static_assert(3 <= CONFIG_MAX_VMS, "more VMs than CONFIG_MAX_VMS");
+
+_Static_assert(2 <= CONFIG_MAX_VCPUS_PER_VM, "a VM has more vCPUs than CONFIG_MAX_VCPUS_PER_VM");
 
 const struct shmem_config shmem_configs[] = {
 	{.name = "bulletin", .hpa = 0, .size = 0x400000ULL, .peer_bitmap = 0x7ULL},
