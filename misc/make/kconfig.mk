@@ -10,7 +10,12 @@ DEFCONFIG := $(ROOT)/hypervisor/defconfig
 KCONFIG_ENV := KCONFIG_CONFIG=$(KCONFIG_DOTCONFIG) srctree=$(ROOT)
 
 # The generated values (CONFIG_HV_LOAD_ADDR, CONFIG_STACK_PROTECTOR, ...) drive the build.
--include $(KCONFIG_AUTOMK)
+# A plain include when building, so that a failure making it (a scenario that does not
+# validate, say) stops make with that failure instead of being swallowed by -include.
+# clean and help need no configuration, and must not make one.
+ifeq ($(NEED_SETUP),1)
+include $(KCONFIG_AUTOMK)
+endif
 
 # .config is made once from the defconfig; with a scenario, the scenario's hypervisor
 # settings (its Kconfig fragment) are applied on top, again whenever they change, so the

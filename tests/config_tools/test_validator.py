@@ -444,7 +444,7 @@ def test_validator_never_raises_other_than_config_error(board: Board) -> None:
         <load-address>0xffffffffffe00000</load-address><serial-console>0x2e8</serial-console>
       </hypervisor>
       <vm id="63" name="a"><load-order>post-launched</load-order>
-        <cpu-affinity><pcpu>1023</pcpu><pcpu>1023</pcpu></cpu-affinity>
+        <cpu-affinity><pcpu>63</pcpu><pcpu>63</pcpu></cpu-affinity>
         <memory size="0xffffffffffffffff"><region hpa="0xffffffffffe00000" gpa="0xffffffffffe00000"
           size="0xffffffffffe00000"/></memory>
         <boot kernel="k" kernel-type="raw" initrd="k" entry="0xffffffffffffffff"/>
@@ -455,7 +455,7 @@ def test_validator_never_raises_other_than_config_error(board: Board) -> None:
         <lapic-passthrough>1</lapic-passthrough>
       </vm>
       <vm id="63" name="a"><load-order>service</load-order><type>real-time</type>
-        <cpu-affinity><pcpu>1023</pcpu></cpu-affinity><memory/></vm>
+        <cpu-affinity><pcpu>63</pcpu></cpu-affinity><memory/></vm>
       <shared-memory name="s" size="0"><peer vm="q"/></shared-memory>
     </scenario>"""
     scenario = parse_scenario(text.encode(), "nonsense.xml")
