@@ -82,5 +82,9 @@ void system_halt(void)
 void __stack_chk_fail(void) __noreturn;
 void __stack_chk_fail(void)
 {
-	panic("stack protector: canary overwritten in %p", __builtin_return_address(0));
+	u64 where = (u64)__builtin_return_address(0), offset = 0;
+	const char *name = symbol_lookup(where, &offset);
+
+	panic("stack protector: canary overwritten in %s+0x%llx", name ? name : "?",
+	      (unsigned long long)offset);
 }

@@ -192,3 +192,29 @@ def test_dmar_and_mcfg_on_qemu_q35_with_iommu(hv: E2EHarness) -> None:
     assert re.search(r"ACPI:   scope ioapic enum 0 ", text), "IOAPIC device scope missing"
     assert re.search(r"ACPI:   scope endpoint enum 0 00:1f\.0", text), "LPC endpoint missing"
     assert re.search(r"ACPI: reset register space 1 address 0xcf9 value 0x", text)
+
+
+@pytest.mark.bochs
+def test_stack_protector_catches_a_smashed_canary(hv: E2EHarness) -> None:
+    boot = hv.boot("bochs", cpus=2, cmdline="debug_fault=stacksmash")
+    boot.expect(markers.ALL_STOPPED)
+    text = boot.expect_end()
+    assert re.search(r"\*\*\* PANIC on cpu0: stack protector: canary overwritten in "
+                     r"smash_stack\+0x[0-9a-f]+", text), text[-2000:]
+    assert markers.HALTED.search(text)
+
+
+@pytest.mark.bochs
+@pytest.mark.parametrize("cpu", [0, 1])
+def test_stack_overflow_hits_the_guard_page(hv: E2EHarness, cpu: int) -> None:
+    """Every CPU's stack has an unmapped page below it: running into it cannot deliver
+    the #PF on that stack, so the CPU reports a #DF from its own IST stack."""
+    boot = hv.boot("bochs", cpus=2, cmdline=f"debug_fault=stackoverflow@{cpu}")
+    boot.expect(markers.ALL_STOPPED)
+    text = boot.expect_end()
+    exc = parse_exception(text)
+    assert exc is not None and exc.cpu == cpu and exc.vector == 8, exc
+    regs = parse_registers(text[text.index("*** EXCEPTION"):])
+    # The faulting access is just below the stack pointer, in the guard page.
+    assert 0 < regs["RSP"] - regs["CR2"] <= 64, (hex(regs["RSP"]), hex(regs["CR2"]))
+    assert "recurse" in text[text.index("Stack trace:"):]

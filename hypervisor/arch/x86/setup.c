@@ -22,7 +22,7 @@
 #include <asm/tsc.h>
 #include <asm/vmx_caps.h>
 
-extern u8 bsp_boot_stack[], bsp_boot_stack_top[];
+extern u8 bsp_boot_stack[], bsp_boot_stack_top[], bsp_stack_guard[];
 extern struct memmap boot_memmap;
 
 #define TIMER_TEST_US 1000
@@ -90,7 +90,10 @@ int arch_reserve_memory(struct memmap *map)
 
 int arch_paging_init(const struct memmap *map)
 {
-	return paging_init(map);
+	int err = paging_init(map);
+
+	/* Like the APs' stacks, the boot stack gets an unmapped page below it. */
+	return err ? err : paging_unmap((paddr_t)bsp_stack_guard, PAGE_SIZE);
 }
 
 const void *acpi_map(paddr_t addr, size_t len)

@@ -21,6 +21,10 @@
 #define PDE_2M		 0x83
 #define COM1		 0x3f8
 
+#if CONFIG_STACK_SIZE % 4096
+#error "CONFIG_STACK_SIZE must be a multiple of 4096 (stacks have page-sized guard pages)"
+#endif
+
 	.section .multiboot2, "a"
 	.balign 8
 mb2_header:
@@ -163,6 +167,10 @@ boot_pdpt:
 	.skip	4096
 boot_pd:
 	.skip	4 * 4096
+	/* Unmapped once the hypervisor's page tables are live: a boot-stack overflow faults. */
+	.globl	bsp_stack_guard
+bsp_stack_guard:
+	.skip	4096
 	.globl	bsp_boot_stack
 bsp_boot_stack:
 	.skip	CONFIG_STACK_SIZE
