@@ -1,0 +1,324 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * Architecture-neutral guest image loaders: ELF executables and raw images, plus the
+ * guest-memory helpers the architecture's loaders (arch/x86/guest/bzimage.c) share.
+ *
+ * Every loader runs in two phases: the first reads and checks every header field against
+ * the image size and the VM's RAM and decides every destination; the second only writes.
+ * A rejected image therefore leaves guest memory untouched.
+ *
+ * ELF field offsets: System V ABI, "ELF Header" and "Program Header" (gABI 4.1), with the
+ * x86-64 psABI for EM_X86_64.
+ */
+#include <bulkhead/compiler.h>
+#include <bulkhead/errno.h>
+#include <bulkhead/guest_loader.h>
+#include <bulkhead/string.h>
+
+/* e_ident (gABI "ELF Identification"). */
+#define EI_CLASS      4
+#define EI_DATA	      5
+#define EI_VERSION    6
+#define ELFCLASS32    1
+#define ELFCLASS64    2
+#define ELFDATA2LSB   1
+#define EV_CURRENT    1
+#define ET_EXEC	      2
+#define EM_386	      3
+#define EM_X86_64     62
+#define PT_LOAD	      1
+#define EHDR32_SIZE   52
+#define EHDR64_SIZE   64
+#define PHDR32_SIZE   32
+#define PHDR64_SIZE   56
+/*
+ * Kernels have a handful of PT_LOAD segments; the cap bounds the quadratic overlap check
+ * and the stack array of segments.
+ */
+#define ELF_MAX_PHNUM 64
+
+struct elf_seg {
+	u64 offset;
+	u64 paddr;
+	u64 filesz;
+	u64 memsz;
+};
+
+/* Image fields may be unaligned; x86 is little-endian like the images it loads. */
+static u16 rd16(const u8 *p)
+{
+	u16 v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static u32 rd32(const u8 *p)
+{
+	u32 v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static u64 rd64(const u8 *p)
+{
+	u64 v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+/* [start, start + len) lies inside [0, size), without overflowing. */
+static bool range_in(u64 start, u64 len, u64 size)
+{
+	return start <= size && len <= size - start;
+}
+
+bool guest_mem_contains(const struct guest_mem *mem, u64 gpa, u64 len)
+{
+	u32 i;
+
+	if (len == 0 || gpa + len < gpa)
+		return false;
+	for (i = 0; i < mem->region_count; i++) {
+		const struct vm_mem_region *r = &mem->regions[i];
+
+		if (gpa >= r->gpa && gpa - r->gpa <= r->size && len <= r->size - (gpa - r->gpa))
+			return true;
+	}
+	return false;
+}
+
+int guest_mem_write(const struct guest_mem *mem, u64 gpa, const void *src, u64 len)
+{
+	if (len == 0)
+		return 0;
+	if (!guest_mem_contains(mem, gpa, len))
+		return -EFAULT;
+	if (mem->copy_to(mem->ctx, gpa, src, len) != len)
+		return -EFAULT;
+	return 0;
+}
+
+static bool overlaps(u64 a, u64 a_end, u64 b, u64 b_end)
+{
+	return a < b_end && b < a_end;
+}
+
+/* The first used range that [a, a + len) overlaps, or NULL. */
+static const u64 *first_overlap(u64 a, u64 len, const u64 (*used)[2], u32 nres)
+{
+	u32 i;
+
+	for (i = 0; i < nres; i++) {
+		if (overlaps(a, a + len, used[i][0], used[i][1]))
+			return used[i];
+	}
+	return NULL;
+}
+
+/*
+ * Lowest fit inside [lo, hi): every overlap moves the candidate past the range it hit,
+ * so the loop ends after at most nres + 1 rounds.
+ */
+static bool fit_low(u64 lo, u64 hi, u64 len, u64 align, const u64 (*used)[2], u32 nres, u64 *out)
+{
+	u64 a = ALIGN_UP(lo, align);
+	const u64 *hit;
+
+	while (a >= lo && a <= hi && len <= hi - a) {
+		hit = first_overlap(a, len, used, nres);
+		if (!hit) {
+			*out = a;
+			return true;
+		}
+		a = ALIGN_UP(hit[1], align);
+		if (a < hit[1])
+			return false;
+	}
+	return false;
+}
+
+/* Highest fit inside [lo, hi): the mirror image of fit_low(). */
+static bool fit_high(u64 lo, u64 hi, u64 len, u64 align, const u64 (*used)[2], u32 nres, u64 *out)
+{
+	const u64 *hit;
+	u64 a;
+
+	if (hi < lo || len > hi - lo)
+		return false;
+	a = ALIGN_DOWN(hi - len, align);
+	while (a >= lo) {
+		hit = first_overlap(a, len, used, nres);
+		if (!hit) {
+			*out = a;
+			return true;
+		}
+		if (hit[0] < len)
+			return false;
+		a = ALIGN_DOWN(hit[0] - len, align);
+	}
+	return false;
+}
+
+int guest_mem_find_free(const struct guest_mem *mem, u64 len, u64 align, u64 min, u64 max,
+			const u64 (*used)[2], u32 nres, bool high, u64 *out)
+{
+	bool found = false;
+	u64 best = 0, a;
+	u32 i;
+
+	if (len == 0 || align == 0 || (align & (align - 1)))
+		return -EINVAL;
+	for (i = 0; i < mem->region_count; i++) {
+		const struct vm_mem_region *r = &mem->regions[i];
+		u64 lo = MAX(r->gpa, min);
+		u64 end = r->gpa + r->size < r->gpa ? ~0ULL : r->gpa + r->size;
+		u64 hi = MIN(end, max);
+		bool ok;
+
+		if (lo >= hi)
+			continue;
+		ok = high ? fit_high(lo, hi, len, align, used, nres, &a)
+			  : fit_low(lo, hi, len, align, used, nres, &a);
+		if (ok && (!found || (high ? a > best : a < best))) {
+			best = a;
+			found = true;
+		}
+	}
+	if (!found)
+		return -ENOSPC;
+	*out = best;
+	return 0;
+}
+
+/* Reads program header i into seg; false if it is not a PT_LOAD segment. */
+static bool elf_read_phdr(const u8 *ph, bool is64, struct elf_seg *seg)
+{
+	if (rd32(ph) != PT_LOAD)
+		return false;
+	if (is64) {
+		seg->offset = rd64(ph + 8);
+		seg->paddr = rd64(ph + 24);
+		seg->filesz = rd64(ph + 32);
+		seg->memsz = rd64(ph + 40);
+	} else {
+		seg->offset = rd32(ph + 4);
+		seg->paddr = rd32(ph + 12);
+		seg->filesz = rd32(ph + 16);
+		seg->memsz = rd32(ph + 20);
+	}
+	return true;
+}
+
+int guest_load_elf(const void *image, u64 size, struct guest_mem *mem, struct guest_entry *entry)
+{
+	struct elf_seg segs[ELF_MAX_PHNUM];
+	const u8 *img = image;
+	u64 phoff, phentsize, ehsize, rip;
+	u32 phnum, nseg = 0, i, j;
+	bool is64;
+	int ret;
+
+	/* e_ident: magic, class, data encoding, version (gABI "ELF Identification"). */
+	if (!img || size < EHDR32_SIZE ||
+	    memcmp(img,
+		   "\x7f"
+		   "ELF",
+		   4) != 0)
+		return -ENOEXEC;
+	if (img[EI_CLASS] != ELFCLASS32 && img[EI_CLASS] != ELFCLASS64)
+		return -ENOEXEC;
+	if (img[EI_DATA] != ELFDATA2LSB || img[EI_VERSION] != EV_CURRENT)
+		return -ENOEXEC;
+	is64 = img[EI_CLASS] == ELFCLASS64;
+	ehsize = is64 ? EHDR64_SIZE : EHDR32_SIZE;
+	if (size < ehsize)
+		return -EINVAL;
+	/* e_type at 16, e_machine at 18: only executables for this architecture. */
+	if (rd16(img + 16) != ET_EXEC || rd16(img + 18) != (is64 ? EM_X86_64 : EM_386))
+		return -ENOEXEC;
+	if (is64) {
+		rip = rd64(img + 24);
+		phoff = rd64(img + 32);
+		phentsize = rd16(img + 54);
+		phnum = rd16(img + 56);
+	} else {
+		rip = rd32(img + 24);
+		phoff = rd32(img + 28);
+		phentsize = rd16(img + 42);
+		phnum = rd16(img + 44);
+	}
+	if (phnum == 0)
+		return -ENOEXEC;
+	if (phnum > ELF_MAX_PHNUM)
+		return -E2BIG;
+	/* e_phentsize may be larger than the structure we read, never smaller. */
+	if (phentsize < (is64 ? PHDR64_SIZE : PHDR32_SIZE))
+		return -EINVAL;
+	if (!range_in(phoff, phentsize * phnum, size))
+		return -EINVAL;
+
+	/* Phase 1: every segment inside the image and RAM, no two overlapping. */
+	for (i = 0; i < phnum; i++) {
+		struct elf_seg *s = &segs[nseg];
+
+		if (!elf_read_phdr(img + phoff + (u64)i * phentsize, is64, s))
+			continue;
+		if (s->memsz == 0)
+			continue;
+		if (s->filesz > s->memsz || !range_in(s->offset, s->filesz, size))
+			return -EINVAL;
+		if (!guest_mem_contains(mem, s->paddr, s->memsz))
+			return -EFAULT;
+		for (j = 0; j < nseg; j++) {
+			if (overlaps(s->paddr, s->paddr + s->memsz, segs[j].paddr,
+				     segs[j].paddr + segs[j].memsz))
+				return -EINVAL;
+		}
+		nseg++;
+	}
+	if (nseg == 0)
+		return -ENOEXEC;
+	if (!guest_mem_contains(mem, rip, 1))
+		return -EFAULT;
+
+	/* Phase 2: copy the file part, zero-fill the rest (bss). */
+	for (i = 0; i < nseg; i++) {
+		const struct elf_seg *s = &segs[i];
+
+		ret = guest_mem_write(mem, s->paddr, img + s->offset, s->filesz);
+		if (!ret)
+			ret = guest_mem_write(mem, s->paddr + s->filesz, NULL,
+					      s->memsz - s->filesz);
+		if (ret)
+			return ret;
+	}
+
+	*entry = (struct guest_entry){
+		.rip = rip,
+		.long_mode = is64,
+		.protected_mode = true,
+	};
+	return 0;
+}
+
+int guest_load_raw(const void *image, u64 size, u64 load_addr, u64 entry, struct guest_mem *mem,
+		   struct guest_entry *out)
+{
+	int ret;
+
+	if (!image || size == 0)
+		return -EINVAL;
+	if (!guest_mem_contains(mem, load_addr, size) || !guest_mem_contains(mem, entry, 1))
+		return -EFAULT;
+	ret = guest_mem_write(mem, load_addr, image, size);
+	if (ret)
+		return ret;
+	*out = (struct guest_entry){
+		.rip = entry,
+		.protected_mode = true,
+	};
+	return 0;
+}

@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Guest image loaders: copy a kernel image (ELF, raw, Linux bzImage) into a VM's RAM and
+ * describe the vCPU state it must be entered with.
+ *
+ * The images are untrusted in the sense that they may be corrupt: every header field is
+ * checked against the image size and the VM's RAM, and a bad image is an error, never a
+ * crash. Every loader validates and places everything first and only then writes, so a
+ * rejected image leaves guest memory untouched. (A short write by the copy_to callback,
+ * which the hypervisor's backend never does for a range inside the regions, is reported
+ * as -EFAULT and may leave a partial image.)
+ *
+ * The loaders do not touch VM memory themselves: writes go through struct guest_mem, which
+ * the hypervisor implements via its identity map of the VM's host-physical regions and the
+ * unit tests with a host buffer.
+ */
+#ifndef BULKHEAD_GUEST_LOADER_H
+#define BULKHEAD_GUEST_LOADER_H
+
+#include <bulkhead/types.h>
+#include <bulkhead/vm_config.h>
+
+struct guest_mem {
+	/*
+	 * Copies len bytes from src to guest-physical gpa, or zero-fills them when src is
+	 * NULL; returns the number of bytes written. Only called for ranges that lie inside
+	 * one of the regions.
+	 */
+	u64 (*copy_to)(void *ctx, u64 gpa, const void *src, u64 len);
+	void *ctx;
+	/* The VM's guest-physical RAM; a destination range must lie inside one region. */
+	const struct vm_mem_region *regions;
+	u32 region_count;
+};
+
+/*
+ * The initial vCPU state the backend sets up before the first VM entry.
+ *
+ * - protected_mode only: 32-bit protected mode, paging off, flat 4 GiB code and data
+ *   segments (base 0), interrupts off; entered at eip = rip, esi = rsi.
+ * - long_mode (implies protected_mode): 64-bit mode, CR0.PE/PG, CR4.PAE, EFER.LME/LMA,
+ *   flat 64-bit code segment and flat data segments, interrupts off, and page tables
+ *   that identity-map (at least) all of the VM's RAM; entered at rip with rsi.
+ *
+ * Per loader:
+ * - bzImage (boot.rst "64-bit BOOT PROTOCOL"): long mode, rip = load address + 0x200,
+ *   rsi = guest-physical address of the zero page (struct boot_params).
+ * - ELF64: long mode, rip = e_entry (used as a guest-physical address: the loader places
+ *   segments by p_paddr and expects an identity-linked entry point), rsi = 0.
+ * - ELF32: protected mode, eip = e_entry, esi = 0.
+ * - raw: protected mode at the scenario's entry, esi = 0; the scenario decides what the
+ *   image expects beyond that.
+ */
+struct guest_entry {
+	u64 rip;
+	u64 rsi;
+	bool long_mode;
+	bool protected_mode;
+};
+
+/*
+ * True if [gpa, gpa + len) lies inside one RAM region of mem (len 0 is never inside:
+ * the loaders never place empty ranges).
+ */
+bool guest_mem_contains(const struct guest_mem *mem, u64 gpa, u64 len);
+/*
+ * Writes len bytes (zeros when src is NULL) at gpa. -EFAULT if the range is not inside
+ * RAM or the callback wrote less.
+ */
+int guest_mem_write(const struct guest_mem *mem, u64 gpa, const void *src, u64 len);
+
+/*
+ * Finds a free range for len bytes, aligned to align (a power of two), inside one RAM
+ * region and inside [min, max), overlapping none of the nres ranges in used
+ * (used[i][0] = start, used[i][1] = end, exclusive). high chooses the highest such
+ * address instead of the lowest. Returns 0 and stores the address, or -ENOSPC.
+ */
+int guest_mem_find_free(const struct guest_mem *mem, u64 len, u64 align, u64 min, u64 max,
+			const u64 (*used)[2], u32 nres, bool high, u64 *out);
+
+/*
+ * Loads an ELF64 (x86-64) or ELF32 (i386) executable: every PT_LOAD segment at p_paddr,
+ * p_filesz bytes from the image and the rest up to p_memsz zero-filled (bss).
+ * -ENOEXEC: not an executable ELF for x86; -EINVAL: a header or segment lies outside the
+ * image, or segments overlap; -EFAULT: a segment lies outside RAM; -E2BIG: too many
+ * program headers.
+ */
+int guest_load_elf(const void *image, u64 size, struct guest_mem *mem, struct guest_entry *entry);
+
+/*
+ * Copies the image to load_addr, entered at entry. -EINVAL for an empty image,
+ * -EFAULT when the image or the entry point is outside RAM.
+ */
+int guest_load_raw(const void *image, u64 size, u64 load_addr, u64 entry, struct guest_mem *mem,
+		   struct guest_entry *out);
+
+/*
+ * Loads a Linux bzImage by the x86 boot protocol (Documentation/arch/x86/boot.rst) for
+ * its 64-bit entry: the protected-mode kernel, the initrd (optional: initrd NULL or
+ * initrd_size 0), the command line (NULL for none) and a zero page
+ * (Documentation/arch/x86/zero-page.rst) with the VM's RAM as the e820 map. See
+ * arch/x86/guest/bzimage.c for the placement rules.
+ * -ENOEXEC: no boot sector signature or "HdrS"; -ENOTSUP: protocol older than 2.12 or no
+ * 64-bit entry; -EINVAL: truncated image or inconsistent header; -E2BIG: command line
+ * longer than cmdline_size or too many RAM regions for the e820 table; -ENOSPC: the
+ * kernel, initrd or boot data do not fit in RAM.
+ */
+int guest_load_bzimage(const void *image, u64 size, const void *initrd, u64 initrd_size,
+		       const char *cmdline, struct guest_mem *mem, struct guest_entry *out);
+
+#endif
