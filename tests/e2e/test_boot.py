@@ -16,6 +16,7 @@ MEMORY_MIB = 1024
 # hypervisor.
 NON_RAM_TYPES = {"RESERVED", "ACPI", "NVS", "UNUSABLE", "BADRAM", "PMEM"}
 
+CR0_PE, CR0_NE, CR0_WP, CR0_NW, CR0_CD, CR0_PG = 1, 1 << 5, 1 << 16, 1 << 29, 1 << 30, 1 << 31
 PF_PRESENT = 1 << 0
 PF_WRITE = 1 << 1
 PF_FETCH = 1 << 4
@@ -55,6 +56,14 @@ def check_boot_report(text: str, cpus: int, memory_mib: int = MEMORY_MIB) -> Non
 
     assert markers.VMX_TABLE.search(text), "no 'VMX capabilities' table"
     assert not markers.EXCEPTION.search(text), "unexpected exception during boot"
+
+
+def check_cr0(cr0: int) -> None:
+    """The hypervisor runs with paging, write protection and native FPU errors, and with
+    caches enabled: firmware and INIT leave CD and NW set."""
+    assert cr0 & (CR0_PE | CR0_PG | CR0_WP | CR0_NE) == CR0_PE | CR0_PG | CR0_WP | CR0_NE, \
+        hex(cr0)
+    assert cr0 & (CR0_CD | CR0_NW) == 0, f"caches disabled: CR0={cr0:#x}"
 
 
 def boot_to_ready(boot: Boot, cpus: int) -> str:
@@ -133,6 +142,7 @@ def test_debug_fault_dumps_and_stops(hv: E2EHarness, kind: str) -> None:
     regs = parse_registers(dump)
     for reg in ("RAX", "RIP", "RSP", "CR2"):
         assert reg in regs, f"register dump lacks {reg}= (found {sorted(regs)})"
+    check_cr0(regs["CR0"])
     if kind == "nullread":
         assert regs["CR2"] < 0x1000, f"CR2={regs['CR2']:#x}, expected a page-0 address"
     if kind == "nxexec":
@@ -158,6 +168,7 @@ def test_fault_on_an_application_processor_stops_every_cpu(hv: E2EHarness) -> No
     text = boot.expect_end()
     exc = parse_exception(text)
     assert exc is not None and exc.cpu == 2, f"exception reported by {exc}"
+    check_cr0(parse_registers(text[text.index("*** EXCEPTION"):])["CR0"])
     trace_text = text[text.index("Stack trace:"):]
     for frame in ("ipi_call_handler+0x", "trap_dispatch+0x", "ap_entry+0x"):
         assert frame in trace_text, f"stack trace lacks {frame!r}:\n{trace_text}"

@@ -11,7 +11,10 @@
 #define MB2_HEADER_MAGIC 0xe85250d6
 #define MB2_ARCH_I386	 0
 #define CR0_PE		 (1 << 0)
+#define CR0_NE		 (1 << 5)
 #define CR0_WP		 (1 << 16)
+#define CR0_NW		 (1 << 29)
+#define CR0_CD		 (1 << 30)
 #define CR0_PG		 (1 << 31)
 #define CR4_PAE		 (1 << 5)
 #define MSR_EFER	 0xc0000080
@@ -101,8 +104,13 @@ mb2_entry:
 	rdmsr
 	orl	$(EFER_LME | EFER_NXE), %eax
 	wrmsr
+	/*
+	 * Firmware leaves CR0 as after reset: caches disabled (CD, NW). Enable them, report
+	 * FPU errors natively (NE: VMXON requires it) and protect read-only pages (WP).
+	 */
 	movl	%cr0, %eax
-	orl	$(CR0_PG | CR0_WP | CR0_PE), %eax
+	andl	$~(CR0_CD | CR0_NW), %eax
+	orl	$(CR0_PG | CR0_WP | CR0_NE | CR0_PE), %eax
 	movl	%eax, %cr0
 
 	lgdt	boot_gdt_ptr

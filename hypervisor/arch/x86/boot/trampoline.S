@@ -10,7 +10,10 @@
 #include <asm/segment.h>
 
 #define CR0_PE	 (1 << 0)
+#define CR0_NE	 (1 << 5)
 #define CR0_WP	 (1 << 16)
+#define CR0_NW	 (1 << 29)
+#define CR0_CD	 (1 << 30)
 #define CR0_PG	 (1 << 31)
 #define CR4_PAE	 (1 << 5)
 #define MSR_EFER 0xc0000080
@@ -52,8 +55,10 @@ ap_trampoline_32:
 	rdmsr
 	orl	$(EFER_LME | EFER_NXE), %eax
 	wrmsr
+	/* After INIT, CR0 has CD and NW set (SDM Vol 3A 9.1.1): enable the caches. */
 	movl	%cr0, %eax
-	orl	$(CR0_PG | CR0_WP), %eax
+	andl	$~(CR0_CD | CR0_NW), %eax
+	orl	$(CR0_PG | CR0_WP | CR0_NE), %eax
 	movl	%eax, %cr0
 	ljmpl	*(4096 + TRAMP_FAR64)(%ebx)
 
