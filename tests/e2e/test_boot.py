@@ -72,6 +72,8 @@ def boot_to_ready(boot: Boot, cpus: int) -> str:
     assert markers.READY.search(text), f"boot ended without the ready marker: {match[0]!r}"
     ready = markers.READY.search(text)
     assert ready is not None and int(ready[1]) == cpus, ready and ready[0]
+    assert re.search(rf"VMX: root operation on {cpus} CPUs \(VMCS revision 0x[0-9a-f]+\)",
+                     text), "not every CPU entered VMX root operation"
     return text
 
 

@@ -20,6 +20,7 @@
 #include <asm/processor.h>
 #include <asm/smp.h>
 #include <asm/tsc.h>
+#include <asm/vmx.h>
 #include <asm/vmx_caps.h>
 
 extern u8 bsp_boot_stack[], bsp_boot_stack_top[], bsp_stack_guard[];
@@ -204,13 +205,38 @@ int arch_run_on_cpu(u32 cpu, void (*fn)(void *), void *arg)
 	return smp_call_on_cpu(cpu, fn, arg, true);
 }
 
+static void enable_vmx(void *result)
+{
+	((int *)result)[this_cpu_id()] = vmx_root_enable();
+}
+
 int arch_virt_check(void)
 {
 	const struct vmx_caps *caps[CONFIG_MAX_PCPUS];
+	int result[CONFIG_MAX_PCPUS];
 	size_t n = 0;
+	u32 entered = 0;
+	int err;
 
 	for (u32 i = 0; i < pcpu_count; i++)
 		if (per_cpu(i)->state == CPU_ONLINE)
 			caps[n++] = &per_cpu(i)->vmx;
-	return vmx_caps_report(caps, n);
+	err = vmx_caps_report(caps, n);
+	if (err)
+		return err;
+	for (u32 i = 0; i < pcpu_count; i++) {
+		if (per_cpu(i)->state != CPU_ONLINE)
+			continue;
+		result[i] = -ETIMEDOUT;
+		arch_run_on_cpu(i, enable_vmx, result);
+		if (result[i]) {
+			pr_err("VMX: cpu%u cannot enter VMX root operation (error %d)\n", i,
+			       result[i]);
+			return result[i];
+		}
+		entered++;
+	}
+	pr_info("VMX: root operation on %u CPUs (VMCS revision 0x%x)\n", entered,
+		vmx_vmcs_revision());
+	return 0;
 }

@@ -41,6 +41,7 @@ struct per_cpu {
 	struct tss64 tss __attribute__((aligned(16)));
 	u8 ist_stacks[3][IST_STACK_SIZE] __attribute__((aligned(16)));
 	struct vmx_caps vmx;
+	paddr_t vmxon_region; /* set once the CPU is in VMX root operation */
 	volatile u64 timer_ticks;
 	volatile u64 ipi_count;
 	u64 lapic_timer_khz; /* LAPIC timer input after the divider, 0 with TSC deadline */
