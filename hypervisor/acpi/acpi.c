@@ -103,13 +103,13 @@ static bool rsdp_check(const u8 *p, size_t avail, struct rsdp_facts *out, const 
 		return false;
 	}
 	memset(out, 0, sizeof(*out));
-	out->revision = acpi_rd8(p, RSDP_REVISION);
-	out->rsdt = acpi_rd32(p, RSDP_RSDT_ADDR);
+	out->revision = read_le8(p, RSDP_REVISION);
+	out->rsdt = read_le32(p, RSDP_RSDT_ADDR);
 	acpi_copy_id(out->oem_id, p + RSDP_OEM_ID, 6);
 	if (out->revision < 2 || avail < RSDP_V2_LEN)
 		return true;
 
-	length = acpi_rd32(p, RSDP_LENGTH);
+	length = read_le32(p, RSDP_LENGTH);
 	if (length < RSDP_V2_LEN || length > avail) {
 		*why = "bad length";
 		return false;
@@ -118,7 +118,7 @@ static bool rsdp_check(const u8 *p, size_t avail, struct rsdp_facts *out, const 
 		*why = "bad extended checksum";
 		return false;
 	}
-	out->xsdt = acpi_rd64(p, RSDP_XSDT_ADDR);
+	out->xsdt = read_le64(p, RSDP_XSDT_ADDR);
 	return true;
 }
 
@@ -130,14 +130,14 @@ static bool rsdp_probe(paddr_t addr, struct rsdp_facts *out)
 
 	if (!p || memcmp(p, RSDP_SIGNATURE, 8) != 0)
 		return false;
-	if (acpi_rd8(p, RSDP_REVISION) >= 2) {
+	if (read_le8(p, RSDP_REVISION) >= 2) {
 		u32 length;
 
 		/* Length lies beyond the first 20 bytes: map the revision 2 size first. */
 		p = acpi_map(addr, RSDP_V2_LEN);
 		if (!p)
 			return false;
-		length = acpi_rd32(p, RSDP_LENGTH);
+		length = read_le32(p, RSDP_LENGTH);
 		/* Map at least the 36 bytes so rsdp_check() rejects a bad Length. */
 		if (length > RSDP_V2_LEN && length <= RSDP_MAX_LEN) {
 			avail = length;
@@ -172,7 +172,7 @@ static bool rsdp_scan(struct rsdp_facts *out, paddr_t *found)
 	const u8 *bda = acpi_map(BDA_EBDA_SEGMENT, 2);
 
 	if (bda) {
-		paddr_t ebda = (paddr_t)acpi_rd16(bda, 0) << 4;
+		paddr_t ebda = (paddr_t)read_le16(bda, 0) << 4;
 
 		if (ebda >= EBDA_MIN_ADDR && ebda < EBDA_MAX_ADDR &&
 		    rsdp_scan_range(ebda, MIN(ebda + EBDA_SCAN_LEN, (paddr_t)EBDA_MAX_ADDR), out,
@@ -222,8 +222,8 @@ static const u8 *table_add(struct acpi_info *info, paddr_t addr, const char *exp
 	}
 	acpi_copy_id(ref->signature, hdr + ACPI_HDR_SIGNATURE, 4);
 	acpi_copy_id(ref->oem_id, hdr + ACPI_HDR_OEM_ID, 6);
-	ref->revision = acpi_rd8(hdr, ACPI_HDR_REVISION);
-	len = acpi_rd32(hdr, ACPI_HDR_LENGTH);
+	ref->revision = read_le8(hdr, ACPI_HDR_REVISION);
+	len = read_le32(hdr, ACPI_HDR_LENGTH);
 	ref->length = len;
 	if (len < ACPI_HDR_SIZE) {
 		ref->problem = "length shorter than header";
@@ -354,7 +354,7 @@ int acpi_parse(const void *rsdp_copy, size_t rsdp_len, struct acpi_info *info)
 			info->use_xsdt ? "XSDT" : "RSDT", root_len);
 	for (i = 0; i < count; i++) {
 		size_t off = ACPI_HDR_SIZE + i * entry_size;
-		paddr_t addr = info->use_xsdt ? acpi_rd64(root, off) : acpi_rd32(root, off);
+		paddr_t addr = info->use_xsdt ? read_le64(root, off) : read_le32(root, off);
 
 		tbl = table_add(info, addr, NULL, &ref);
 		if (tbl)

@@ -2,7 +2,7 @@
 /*
  * Shared between the ACPI table parsers (acpi.c walks the root tables, the others
  * decode one table type each). Firmware tables are byte-packed and may sit at any
- * address, so every multi-byte field is read with memcpy through the helpers below,
+ * address, so every multi-byte field is read through bulkhead/unaligned.h,
  * never through a cast pointer (that would be an unaligned access in C terms).
  */
 #ifndef BULKHEAD_ACPI_INTERNAL_H
@@ -10,6 +10,7 @@
 
 #include <bulkhead/acpi.h>
 #include <bulkhead/string.h>
+#include <bulkhead/unaligned.h>
 #include <bulkhead/types.h>
 
 /* System Description Table Header (ACPI 6.5, 5.2.6), 36 bytes. */
@@ -26,35 +27,6 @@
 #define ACPI_FADT_MIN_LEN 116 /* ACPI 1.0 FADT: everything up to and including Flags */
 #define ACPI_MCFG_MIN_LEN 44  /* header + 8 reserved bytes */
 #define ACPI_DMAR_MIN_LEN 48  /* header + HAW + Flags + 10 reserved bytes (VT-d 8.1) */
-
-static inline u8 acpi_rd8(const u8 *p, size_t off)
-{
-	return p[off];
-}
-
-static inline u16 acpi_rd16(const u8 *p, size_t off)
-{
-	u16 v;
-
-	memcpy(&v, p + off, sizeof(v));
-	return v;
-}
-
-static inline u32 acpi_rd32(const u8 *p, size_t off)
-{
-	u32 v;
-
-	memcpy(&v, p + off, sizeof(v));
-	return v;
-}
-
-static inline u64 acpi_rd64(const u8 *p, size_t off)
-{
-	u64 v;
-
-	memcpy(&v, p + off, sizeof(v));
-	return v;
-}
 
 /*
  * Table decoders. Each is handed a table whose length and checksum were already

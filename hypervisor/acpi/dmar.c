@@ -84,23 +84,23 @@ static void parse_scopes(struct acpi_info *info, size_t off, const u8 *s, size_t
 		u8 len;
 
 		if (room < 2) {
-			scope_bad(info, off, acpi_rd8(s, pos), 0, "is cut off");
+			scope_bad(info, off, read_le8(s, pos), 0, "is cut off");
 			return;
 		}
-		len = acpi_rd8(s, pos + SCOPE_LENGTH);
+		len = read_le8(s, pos + SCOPE_LENGTH);
 		if (len < SCOPE_MIN_LEN || len > room) {
 			/* Cannot step over it safely: the scopes after it are lost too. */
-			scope_bad(info, off, acpi_rd8(s, pos), len,
+			scope_bad(info, off, read_le8(s, pos), len,
 				  "has a bad length, rest ignored");
 			return;
 		}
-		sc.type = acpi_rd8(s, pos + SCOPE_TYPE);
-		sc.enum_id = acpi_rd8(s, pos + SCOPE_ENUM_ID);
-		sc.bus = acpi_rd8(s, pos + SCOPE_START_BUS);
+		sc.type = read_le8(s, pos + SCOPE_TYPE);
+		sc.enum_id = read_le8(s, pos + SCOPE_ENUM_ID);
+		sc.bus = read_le8(s, pos + SCOPE_START_BUS);
 		sc.path_len = (len - SCOPE_PATH) / 2;
 		for (i = 0; i < sc.path_len; i++) {
-			sc.dev = acpi_rd8(s, pos + SCOPE_PATH + 2 * i);
-			sc.func = acpi_rd8(s, pos + SCOPE_PATH + 2 * i + 1);
+			sc.dev = read_le8(s, pos + SCOPE_PATH + 2 * i);
+			sc.func = read_le8(s, pos + SCOPE_PATH + 2 * i + 1);
 			if (sc.dev > 31 || sc.func > 7)
 				break;
 		}
@@ -128,7 +128,7 @@ static void parse_drhd(struct acpi_info *info, size_t off, const u8 *s, u16 len)
 		dmar_bad(info, off, DMAR_DRHD, len, "is too short for a DRHD");
 		return;
 	}
-	base = acpi_rd64(s, DRHD_BASE);
+	base = read_le64(s, DRHD_BASE);
 	/* The register set is page aligned (8.3: Register Base Address). */
 	if (base == 0 || (base & 0xFFF) != 0) {
 		dmar_bad(info, off, DMAR_DRHD, len, "has an invalid register base");
@@ -142,9 +142,9 @@ static void parse_drhd(struct acpi_info *info, size_t off, const u8 *s, u16 len)
 	d = &info->drhds[info->drhd_count++];
 	memset(d, 0, sizeof(*d));
 	d->base = base;
-	d->segment = acpi_rd16(s, DRHD_SEGMENT);
-	d->flags = acpi_rd8(s, DRHD_FLAGS);
-	d->size = acpi_rd8(s, DRHD_SIZE) & DRHD_SIZE_MASK;
+	d->segment = read_le16(s, DRHD_SEGMENT);
+	d->flags = read_le8(s, DRHD_FLAGS);
+	d->size = read_le8(s, DRHD_SIZE) & DRHD_SIZE_MASK;
 	parse_scopes(info, off, s, DRHD_SCOPES, len, d->scopes, &d->scope_count,
 		     &d->scopes_dropped);
 }
@@ -158,8 +158,8 @@ static void parse_rmrr(struct acpi_info *info, size_t off, const u8 *s, u16 len)
 		dmar_bad(info, off, DMAR_RMRR, len, "is too short for an RMRR");
 		return;
 	}
-	base = acpi_rd64(s, RMRR_BASE);
-	limit = acpi_rd64(s, RMRR_LIMIT);
+	base = read_le64(s, RMRR_BASE);
+	limit = read_le64(s, RMRR_LIMIT);
 	if (base > limit) {
 		dmar_bad(info, off, DMAR_RMRR, len, "has its limit below its base");
 		return;
@@ -173,7 +173,7 @@ static void parse_rmrr(struct acpi_info *info, size_t off, const u8 *s, u16 len)
 	memset(r, 0, sizeof(*r));
 	r->base = base;
 	r->limit = limit;
-	r->segment = acpi_rd16(s, RMRR_SEGMENT);
+	r->segment = read_le16(s, RMRR_SEGMENT);
 	parse_scopes(info, off, s, RMRR_SCOPES, len, r->scopes, &r->scope_count,
 		     &r->scopes_dropped);
 }
@@ -187,8 +187,8 @@ int acpi_parse_dmar(const u8 *tbl, u32 len, struct acpi_info *info, const char *
 		return -EINVAL;
 	}
 	info->have_dmar = true;
-	info->dmar_haw = acpi_rd8(tbl, DMAR_HAW);
-	info->dmar_flags = acpi_rd8(tbl, DMAR_FLAGS);
+	info->dmar_haw = read_le8(tbl, DMAR_HAW);
+	info->dmar_flags = read_le8(tbl, DMAR_FLAGS);
 
 	while (off < len) {
 		size_t room = len - off;
@@ -199,8 +199,8 @@ int acpi_parse_dmar(const u8 *tbl, u32 len, struct acpi_info *info, const char *
 			pr_warn("ACPI: DMAR has %zu stray bytes at offset %zu\n", room, off);
 			break;
 		}
-		type = acpi_rd16(tbl, off);
-		slen = acpi_rd16(tbl, off + 2);
+		type = read_le16(tbl, off);
+		slen = read_le16(tbl, off + 2);
 		if (slen < DMAR_SHDR_SIZE) {
 			/* A zero length would never advance: stop rather than loop. */
 			dmar_bad(info, off, type, slen, "has an impossible length, rest ignored");

@@ -49,11 +49,11 @@ static bool covers(u32 len, size_t off, size_t size)
 
 static void read_gas(const u8 *p, struct acpi_gas *gas)
 {
-	gas->space_id = acpi_rd8(p, 0);
-	gas->bit_width = acpi_rd8(p, 1);
-	gas->bit_offset = acpi_rd8(p, 2);
-	gas->access_size = acpi_rd8(p, 3);
-	gas->address = acpi_rd64(p, 4);
+	gas->space_id = read_le8(p, 0);
+	gas->bit_width = read_le8(p, 1);
+	gas->bit_offset = read_le8(p, 2);
+	gas->access_size = read_le8(p, 3);
+	gas->address = read_le64(p, 4);
 }
 
 /*
@@ -63,7 +63,7 @@ static void read_gas(const u8 *p, struct acpi_gas *gas)
  */
 static u32 pm_block(const u8 *tbl, u32 len, size_t legacy_off, size_t x_off)
 {
-	u32 port = acpi_rd32(tbl, legacy_off);
+	u32 port = read_le32(tbl, legacy_off);
 	struct acpi_gas gas;
 
 	if (!covers(len, x_off, GAS_SIZE))
@@ -100,7 +100,7 @@ static void parse_reset_reg(const u8 *tbl, u32 len, struct acpi_info *info)
 	}
 	info->have_reset_reg = true;
 	info->reset_reg = gas;
-	info->reset_value = acpi_rd8(tbl, FADT_RESET_VALUE);
+	info->reset_value = read_le8(tbl, FADT_RESET_VALUE);
 }
 
 int acpi_parse_fadt(const u8 *tbl, u32 len, struct acpi_info *info, const char **problem)
@@ -113,23 +113,23 @@ int acpi_parse_fadt(const u8 *tbl, u32 len, struct acpi_info *info, const char *
 		return -EINVAL;
 	}
 	info->have_fadt = true;
-	info->sci_irq = acpi_rd16(tbl, FADT_SCI_INT);
-	info->smi_cmd = acpi_rd32(tbl, FADT_SMI_CMD);
+	info->sci_irq = read_le16(tbl, FADT_SCI_INT);
+	info->smi_cmd = read_le32(tbl, FADT_SMI_CMD);
 	info->pm1a_evt_blk = pm_block(tbl, len, FADT_PM1A_EVT_BLK, FADT_X_PM1A_EVT_BLK);
 	info->pm1b_evt_blk = pm_block(tbl, len, FADT_PM1B_EVT_BLK, FADT_X_PM1B_EVT_BLK);
 	info->pm1a_cnt_blk = pm_block(tbl, len, FADT_PM1A_CNT_BLK, FADT_X_PM1A_CNT_BLK);
 	info->pm1b_cnt_blk = pm_block(tbl, len, FADT_PM1B_CNT_BLK, FADT_X_PM1B_CNT_BLK);
 	info->pm_tmr_blk = pm_block(tbl, len, FADT_PM_TMR_BLK, FADT_X_PM_TMR_BLK);
-	info->pm_tmr_len = acpi_rd8(tbl, FADT_PM_TMR_LEN);
-	info->century = acpi_rd8(tbl, FADT_CENTURY);
+	info->pm_tmr_len = read_le8(tbl, FADT_PM_TMR_LEN);
+	info->century = read_le8(tbl, FADT_CENTURY);
 	/* Reserved (zero) in ACPI 1.0, IA-PC Boot Architecture Flags since 2.0. */
-	info->iapc_boot_arch = acpi_rd16(tbl, FADT_IAPC_BOOT_ARCH);
-	info->fadt_flags = acpi_rd32(tbl, FADT_FLAGS);
+	info->iapc_boot_arch = read_le16(tbl, FADT_IAPC_BOOT_ARCH);
+	info->fadt_flags = read_le32(tbl, FADT_FLAGS);
 	parse_reset_reg(tbl, len, info);
 
 	/* X_DSDT, when non-zero, is the one to use (5.2.9: DSDT must then be ignored). */
 	if (covers(len, FADT_X_DSDT, 8))
-		x_dsdt = acpi_rd64(tbl, FADT_X_DSDT);
-	info->dsdt_addr = x_dsdt ? x_dsdt : acpi_rd32(tbl, FADT_DSDT);
+		x_dsdt = read_le64(tbl, FADT_X_DSDT);
+	info->dsdt_addr = x_dsdt ? x_dsdt : read_le32(tbl, FADT_DSDT);
 	return 0;
 }

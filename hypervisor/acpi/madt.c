@@ -90,8 +90,8 @@ static void add_cpu(struct madt_ctx *ctx, size_t off, u8 len, u32 apic_id, u32 u
 static void add_ioapic(struct madt_ctx *ctx, size_t off, const u8 *e, u8 len)
 {
 	struct acpi_info *info = ctx->info;
-	u8 id = acpi_rd8(e, 2);
-	u32 addr = acpi_rd32(e, 4);
+	u8 id = read_le8(e, 2);
+	u32 addr = read_le32(e, 4);
 
 	if (addr == 0) {
 		madt_bad(ctx, off, MADT_IOAPIC, len, "has a null address");
@@ -104,7 +104,7 @@ static void add_ioapic(struct madt_ctx *ctx, size_t off, const u8 *e, u8 len)
 	info->ioapics[info->ioapic_count++] = (struct acpi_ioapic){
 		.id = id,
 		.addr = addr,
-		.gsi_base = acpi_rd32(e, 8),
+		.gsi_base = read_le32(e, 8),
 	};
 }
 
@@ -114,14 +114,14 @@ static void add_iso(struct madt_ctx *ctx, const u8 *e)
 
 	if (info->iso_count >= ACPI_MAX_ISOS) {
 		pr_warn("ACPI: too many interrupt source overrides, ignoring IRQ %u\n",
-			acpi_rd8(e, 3));
+			read_le8(e, 3));
 		return;
 	}
 	info->isos[info->iso_count++] = (struct acpi_iso){
-		.bus = acpi_rd8(e, 2),
-		.source = acpi_rd8(e, 3),
-		.gsi = acpi_rd32(e, 4),
-		.flags = acpi_rd16(e, 8),
+		.bus = read_le8(e, 2),
+		.source = read_le8(e, 3),
+		.gsi = read_le32(e, 4),
+		.flags = read_le16(e, 8),
 	};
 }
 
@@ -147,7 +147,7 @@ static void add_nmi(struct madt_ctx *ctx, size_t off, u8 type, u8 len, u32 uid, 
 
 static void lapic_override(struct madt_ctx *ctx, size_t off, const u8 *e, u8 len)
 {
-	u64 addr = acpi_rd64(e, 4);
+	u64 addr = read_le64(e, 4);
 
 	/* 5.2.12.8: only one override may be defined; it replaces the header's address. */
 	if (ctx->have_override) {
@@ -203,8 +203,8 @@ static void madt_entry(struct madt_ctx *ctx, size_t off, const u8 *e, u8 type, u
 	switch (type) {
 	case MADT_LAPIC:
 		/* APIC ID 0xFF marks an unpopulated slot in some firmware. */
-		if (acpi_rd8(e, 3) != XAPIC_ID_NONE)
-			add_cpu(ctx, off, len, acpi_rd8(e, 3), acpi_rd8(e, 2), acpi_rd32(e, 4),
+		if (read_le8(e, 3) != XAPIC_ID_NONE)
+			add_cpu(ctx, off, len, read_le8(e, 3), read_le8(e, 2), read_le32(e, 4),
 				false);
 		break;
 	case MADT_IOAPIC:
@@ -214,18 +214,18 @@ static void madt_entry(struct madt_ctx *ctx, size_t off, const u8 *e, u8 type, u
 		add_iso(ctx, e);
 		break;
 	case MADT_LAPIC_NMI:
-		add_nmi(ctx, off, type, len, acpi_rd8(e, 2), acpi_rd16(e, 3), acpi_rd8(e, 5));
+		add_nmi(ctx, off, type, len, read_le8(e, 2), read_le16(e, 3), read_le8(e, 5));
 		break;
 	case MADT_LAPIC_OVERRIDE:
 		lapic_override(ctx, off, e, len);
 		break;
 	case MADT_X2APIC:
-		if (acpi_rd32(e, 4) != X2APIC_ID_NONE)
-			add_cpu(ctx, off, len, acpi_rd32(e, 4), acpi_rd32(e, 12), acpi_rd32(e, 8),
+		if (read_le32(e, 4) != X2APIC_ID_NONE)
+			add_cpu(ctx, off, len, read_le32(e, 4), read_le32(e, 12), read_le32(e, 8),
 				true);
 		break;
 	case MADT_X2APIC_NMI:
-		add_nmi(ctx, off, type, len, acpi_rd32(e, 4), acpi_rd16(e, 2), acpi_rd8(e, 8));
+		add_nmi(ctx, off, type, len, read_le32(e, 4), read_le16(e, 2), read_le8(e, 8));
 		break;
 	}
 }
@@ -241,8 +241,8 @@ int acpi_parse_madt(const u8 *tbl, u32 len, u8 revision, struct acpi_info *info,
 		return -EINVAL;
 	}
 	info->have_madt = true;
-	info->lapic_addr = acpi_rd32(tbl, MADT_LAPIC_ADDR);
-	info->madt_flags = acpi_rd32(tbl, MADT_FLAGS);
+	info->lapic_addr = read_le32(tbl, MADT_LAPIC_ADDR);
+	info->madt_flags = read_le32(tbl, MADT_FLAGS);
 
 	while (off < len) {
 		size_t room = len - off;
@@ -253,8 +253,8 @@ int acpi_parse_madt(const u8 *tbl, u32 len, u8 revision, struct acpi_info *info,
 			pr_warn("ACPI: MADT has %zu stray bytes at offset %zu\n", room, off);
 			break;
 		}
-		type = acpi_rd8(tbl, off);
-		elen = acpi_rd8(tbl, off + 1);
+		type = read_le8(tbl, off);
+		elen = read_le8(tbl, off + 1);
 		if (elen < 2) {
 			/* A zero length would never advance: stop rather than loop. */
 			madt_bad(&ctx, off, type, elen, "has an impossible length, rest ignored");

@@ -35,10 +35,10 @@ int acpi_parse_mcfg(const u8 *tbl, u32 len, struct acpi_info *info, const char *
 	for (i = 0; i < count; i++) {
 		const u8 *e = tbl + MCFG_ENTRIES + i * MCFG_ENTRY_SIZE;
 		struct acpi_mcfg_seg seg = {
-			.base = acpi_rd64(e, MCFG_E_BASE),
-			.segment = acpi_rd16(e, MCFG_E_SEGMENT),
-			.bus_start = acpi_rd8(e, MCFG_E_BUS_START),
-			.bus_end = acpi_rd8(e, MCFG_E_BUS_END),
+			.base = read_le64(e, MCFG_E_BASE),
+			.segment = read_le16(e, MCFG_E_SEGMENT),
+			.bus_start = read_le8(e, MCFG_E_BUS_START),
+			.bus_end = read_le8(e, MCFG_E_BUS_END),
 		};
 
 		/*

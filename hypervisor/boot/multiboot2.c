@@ -10,6 +10,7 @@
 #include <bulkhead/log.h>
 #include <bulkhead/multiboot2.h>
 #include <bulkhead/string.h>
+#include <bulkhead/unaligned.h>
 
 /* 3.6.1: total_size and a reserved word, then the tags, each 8-byte aligned. */
 #define MBI_HEADER_SIZE 8
@@ -33,22 +34,6 @@
 /* 3.6.15/3.6.16: the RSDP copy follows the tag header. */
 #define ACPI_RSDP_V1_LEN 20
 #define ACPI_RSDP_V2_LEN 36
-
-static u32 rd32(const u8 *p, size_t off)
-{
-	u32 v;
-
-	memcpy(&v, p + off, sizeof(v));
-	return v;
-}
-
-static u64 rd64(const u8 *p, size_t off)
-{
-	u64 v;
-
-	memcpy(&v, p + off, sizeof(v));
-	return v;
-}
 
 static void bad_tag(struct boot_info *info, size_t off, u32 type, u32 size, const char *why,
 		    bool stop)
@@ -76,8 +61,8 @@ static bool parse_module(struct boot_info *info, const u8 *tag, u32 size, const 
 		*why = "is too short for a module";
 		return false;
 	}
-	start = rd32(tag, MODULE_START);
-	end = rd32(tag, MODULE_END);
+	start = read_le32(tag, MODULE_START);
+	end = read_le32(tag, MODULE_END);
 	str = tag_string(tag + MODULE_STRING, size - MODULE_STRING);
 	if (!str) {
 		*why = "has an unterminated string";
@@ -110,7 +95,7 @@ static bool parse_mmap(struct boot_info *info, const u8 *tag, u32 size, const ch
 		return false;
 	}
 	/* entry_size is a multiple of 8 and covers at least the fields we read (3.6.8). */
-	esize = rd32(tag, MMAP_ENTRY_SIZE);
+	esize = read_le32(tag, MMAP_ENTRY_SIZE);
 	if (esize < MMAP_ENTRY_MIN || esize % 8 != 0) {
 		*why = "has a bad entry_size";
 		return false;
@@ -122,9 +107,9 @@ static bool parse_mmap(struct boot_info *info, const u8 *tag, u32 size, const ch
 	for (off = MMAP_ENTRIES; off + esize <= size; off += esize) {
 		const u8 *e = tag + off;
 		struct mb2_mmap_entry ent = {
-			.base = rd64(e, MMAP_E_BASE),
-			.length = rd64(e, MMAP_E_LENGTH),
-			.type = rd32(e, MMAP_E_TYPE),
+			.base = read_le64(e, MMAP_E_BASE),
+			.length = read_le64(e, MMAP_E_LENGTH),
+			.type = read_le32(e, MMAP_E_TYPE),
 		};
 
 		/* A range that wraps past 2^64 describes no memory that exists. */
@@ -209,7 +194,7 @@ int mb2_parse(const void *mbi, paddr_t mbi_addr, struct boot_info *info)
 		pr_warn("multiboot2: boot information missing or misaligned\n");
 		return -EINVAL;
 	}
-	total = rd32(p, 0);
+	total = read_le32(p, 0);
 	if (total < MBI_MIN_SIZE) {
 		pr_warn("multiboot2: total_size %u is too small\n", total);
 		return -EINVAL;
@@ -219,7 +204,7 @@ int mb2_parse(const void *mbi, paddr_t mbi_addr, struct boot_info *info)
 
 	for (off = MBI_HEADER_SIZE; off + TAG_HDR_SIZE <= total;) {
 		const u8 *tag = p + off;
-		u32 type = rd32(tag, 0), size = rd32(tag, 4);
+		u32 type = read_le32(tag, 0), size = read_le32(tag, 4);
 		const char *why = NULL;
 
 		if (size < TAG_HDR_SIZE) {

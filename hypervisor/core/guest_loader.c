@@ -14,6 +14,7 @@
 #include <bulkhead/errno.h>
 #include <bulkhead/guest_loader.h>
 #include <bulkhead/string.h>
+#include <bulkhead/unaligned.h>
 
 /* e_ident (gABI "ELF Identification"). */
 #define EI_CLASS      4
@@ -43,31 +44,6 @@ struct elf_seg {
 	u64 filesz;
 	u64 memsz;
 };
-
-/* Image fields may be unaligned; x86 is little-endian like the images it loads. */
-static u16 rd16(const u8 *p)
-{
-	u16 v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static u32 rd32(const u8 *p)
-{
-	u32 v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static u64 rd64(const u8 *p)
-{
-	u64 v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
 
 /* [start, start + len) lies inside [0, size), without overflowing. */
 static bool range_in(u64 start, u64 len, u64 size)
@@ -196,18 +172,18 @@ int guest_mem_find_free(const struct guest_mem *mem, u64 len, u64 align, u64 min
 /* Reads program header i into seg; false if it is not a PT_LOAD segment. */
 static bool elf_read_phdr(const u8 *ph, bool is64, struct elf_seg *seg)
 {
-	if (rd32(ph) != PT_LOAD)
+	if (read_le32(ph, 0) != PT_LOAD)
 		return false;
 	if (is64) {
-		seg->offset = rd64(ph + 8);
-		seg->paddr = rd64(ph + 24);
-		seg->filesz = rd64(ph + 32);
-		seg->memsz = rd64(ph + 40);
+		seg->offset = read_le64(ph, 8);
+		seg->paddr = read_le64(ph, 24);
+		seg->filesz = read_le64(ph, 32);
+		seg->memsz = read_le64(ph, 40);
 	} else {
-		seg->offset = rd32(ph + 4);
-		seg->paddr = rd32(ph + 12);
-		seg->filesz = rd32(ph + 16);
-		seg->memsz = rd32(ph + 20);
+		seg->offset = read_le32(ph, 4);
+		seg->paddr = read_le32(ph, 12);
+		seg->filesz = read_le32(ph, 16);
+		seg->memsz = read_le32(ph, 20);
 	}
 	return true;
 }
@@ -237,18 +213,18 @@ int guest_load_elf(const void *image, u64 size, struct guest_mem *mem, struct gu
 	if (size < ehsize)
 		return -EINVAL;
 	/* e_type at 16, e_machine at 18: only executables for this architecture. */
-	if (rd16(img + 16) != ET_EXEC || rd16(img + 18) != (is64 ? EM_X86_64 : EM_386))
+	if (read_le16(img, 16) != ET_EXEC || read_le16(img, 18) != (is64 ? EM_X86_64 : EM_386))
 		return -ENOEXEC;
 	if (is64) {
-		rip = rd64(img + 24);
-		phoff = rd64(img + 32);
-		phentsize = rd16(img + 54);
-		phnum = rd16(img + 56);
+		rip = read_le64(img, 24);
+		phoff = read_le64(img, 32);
+		phentsize = read_le16(img, 54);
+		phnum = read_le16(img, 56);
 	} else {
-		rip = rd32(img + 24);
-		phoff = rd32(img + 28);
-		phentsize = rd16(img + 42);
-		phnum = rd16(img + 44);
+		rip = read_le32(img, 24);
+		phoff = read_le32(img, 28);
+		phentsize = read_le16(img, 42);
+		phnum = read_le16(img, 44);
 	}
 	if (phnum == 0)
 		return -ENOEXEC;

@@ -28,10 +28,5 @@ void stack_trace_print(u64 fp);
 /* Name of the function containing addr and the offset into it, or NULL. */
 const char *symbol_lookup(u64 addr, u64 *offset);
 
-#define BUG_ON(cond)                                                             \
-	do {                                                                     \
-		if (unlikely(cond))                                              \
-			panic("BUG_ON(%s) at %s:%d", #cond, __FILE__, __LINE__); \
-	} while (0)
 
 #endif

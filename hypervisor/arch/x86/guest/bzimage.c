@@ -23,6 +23,7 @@
 #include <bulkhead/errno.h>
 #include <bulkhead/guest_loader.h>
 #include <bulkhead/string.h>
+#include <bulkhead/unaligned.h>
 
 /* Setup header fields: offsets in the image and in the zero page (boot.rst). */
 #define HDR_SETUP_SECTS	     0x1f1
@@ -87,30 +88,6 @@ struct bz_layout {
 	u8 loadflags;
 };
 
-static u16 rd16(const u8 *p)
-{
-	u16 v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static u32 rd32(const u8 *p)
-{
-	u32 v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
-static u64 rd64(const u8 *p)
-{
-	u64 v;
-
-	memcpy(&v, p, sizeof(v));
-	return v;
-}
-
 /* Reads the header and decides every address; writes nothing. */
 static int bz_plan(const u8 *img, u64 size, u64 initrd_size, const char *cmdline,
 		   const struct guest_mem *mem, struct bz_layout *l)
@@ -123,10 +100,11 @@ static int bz_plan(const u8 *img, u64 size, u64 initrd_size, const char *cmdline
 	/* Too short to hold the header through init_size: truncated, or not a kernel. */
 	if (!img || size < HDR_MIN_SIZE)
 		return -EINVAL;
-	if (rd16(img + HDR_BOOT_FLAG) != BOOT_FLAG_MAGIC || rd32(img + HDR_HEADER) != HDRS_MAGIC)
+	if (read_le16(img, HDR_BOOT_FLAG) != BOOT_FLAG_MAGIC ||
+	    read_le32(img, HDR_HEADER) != HDRS_MAGIC)
 		return -ENOEXEC;
-	version = rd16(img + HDR_VERSION);
-	xlf = rd16(img + HDR_XLOADFLAGS);
+	version = read_le16(img, HDR_VERSION);
+	xlf = read_le16(img, HDR_XLOADFLAGS);
 	if (version < PROTO_64BIT_MIN || !(xlf & XLF_KERNEL_64))
 		return -ENOTSUP;
 
@@ -137,7 +115,7 @@ static int bz_plan(const u8 *img, u64 size, u64 initrd_size, const char *cmdline
 		return -EINVAL;
 	l->kernel_len = size - l->kernel_off;
 	/* syssize counts 16-byte paragraphs of the protected-mode code, rounded up. */
-	syssize = (u64)rd32(img + HDR_SYSSIZE) * 16;
+	syssize = (u64)read_le32(img, HDR_SYSSIZE) * 16;
 	if (syssize == 0 || syssize > ALIGN_UP(l->kernel_len, 16ULL))
 		return -EINVAL;
 	l->hdr_end = MIN(0x202ULL + img[HDR_JUMP_END], (u64)ZP_HDR_LIMIT);
@@ -147,7 +125,7 @@ static int bz_plan(const u8 *img, u64 size, u64 initrd_size, const char *cmdline
 	l->loadflags = img[HDR_LOADFLAGS];
 
 	/* "cmdline_size": the maximum length, without the terminating zero. */
-	cmdline_size = rd32(img + HDR_CMDLINE_SIZE);
+	cmdline_size = read_le32(img, HDR_CMDLINE_SIZE);
 	l->cmdline_len = cmdline ? strnlen(cmdline, (size_t)cmdline_size + 1) : 0;
 	if (l->cmdline_len > cmdline_size)
 		return -E2BIG;
@@ -156,13 +134,13 @@ static int bz_plan(const u8 *img, u64 size, u64 initrd_size, const char *cmdline
 		return -E2BIG;
 
 	/* "init_size": the linear memory the kernel needs from its load address on. */
-	init_size = rd32(img + HDR_INIT_SIZE);
+	init_size = read_le32(img, HDR_INIT_SIZE);
 	reserve = ALIGN_UP(MAX((u64)init_size, l->kernel_len), PAGE_SIZE_4K);
-	align = rd32(img + HDR_KERNEL_ALIGNMENT);
+	align = read_le32(img, HDR_KERNEL_ALIGNMENT);
 	if (align == 0 || (align & (align - 1)))
 		return -EINVAL;
 	kmax = (xlf & XLF_CAN_BE_LOADED_ABOVE_4G) ? ~0ULL : FOUR_GIB;
-	l->kernel = rd64(img + HDR_PREF_ADDRESS);
+	l->kernel = read_le64(img, HDR_PREF_ADDRESS);
 	if (!guest_mem_contains(mem, l->kernel, reserve) || l->kernel + reserve > kmax) {
 		if (!img[HDR_RELOCATABLE])
 			return -ENOSPC;
@@ -190,7 +168,7 @@ static int bz_plan(const u8 *img, u64 size, u64 initrd_size, const char *cmdline
 
 	l->initrd = 0;
 	if (initrd_size) {
-		imax = rd32(img + HDR_INITRD_ADDR_MAX);
+		imax = read_le32(img, HDR_INITRD_ADDR_MAX);
 		imax = imax ? imax + 1 : INITRD_ADDR_MAX_OLD + 1ULL;
 		if (xlf & XLF_CAN_BE_LOADED_ABOVE_4G)
 			imax = ~0ULL;
