@@ -28,5 +28,4 @@ void stack_trace_print(u64 fp);
 /* Name of the function containing addr and the offset into it, or NULL. */
 const char *symbol_lookup(u64 addr, u64 *offset);
 
-
 #endif
