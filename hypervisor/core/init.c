@@ -18,6 +18,7 @@
 #include <bulkhead/panic.h>
 #include <bulkhead/string.h>
 #include <bulkhead/version.h>
+#include <bulkhead/vm.h>
 #include <bulkhead/vm_config.h>
 
 static u32 boot_magic;
@@ -67,6 +68,11 @@ static int step_boot_info(void)
 			pr_warn("boot: ignoring loglevel=%s (expected 0-5)\n", level);
 	}
 	return 0;
+}
+
+const struct boot_info *boot_info_get(void)
+{
+	return &boot_info;
 }
 
 static int step_memory(void)
@@ -139,6 +145,11 @@ static int step_vm_config(void)
 	return board_check(board_info(), &acpi, apic_ids, online);
 }
 
+static int step_vms(void)
+{
+	return vms_init();
+}
+
 static int step_debug_fault(void)
 {
 	return debug_fault_run(boot_info.cmdline);
@@ -163,6 +174,7 @@ static const struct boot_step boot_steps[] = {
 	{"VM configuration and board", step_vm_config, true},
 	{"hardware virtualization", step_virt, true},
 	{"fault injection", step_debug_fault, false},
+	{"virtual machines", step_vms, false},
 };
 
 static int step_paging(void)
@@ -189,6 +201,5 @@ void boot_main(u32 magic, paddr_t mbi)
 		panic("boot step \"%s\" failed with error %d", boot_steps[i].name, err);
 	}
 	pr_info("Bulkhead ready: %u CPUs online\n", cpus_online);
-	for (;;)
-		__asm__ __volatile__("sti; hlt" ::: "memory");
+	pcpu_run_loop();
 }

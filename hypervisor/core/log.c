@@ -106,6 +106,29 @@ void log_vprintf(enum log_level level, const char *fmt, va_list ap)
 	local_irq_restore(flags);
 }
 
+void log_write_raw(const char *text, size_t len)
+{
+	u64 flags = local_irq_save();
+	bool locked = false;
+
+	/* As for messages: in panic mode the lock is only tried for a while. */
+	if (panic_mode) {
+		for (int i = 0; i < 1000000 && !locked; i++)
+			locked = spin_trylock(&log_lock);
+	} else {
+		spin_lock(&log_lock);
+		locked = true;
+	}
+	if (open_level != LOG_NONE) {
+		emit(open_level, "\n", 1);
+		open_level = LOG_NONE;
+	}
+	console_write(text, len);
+	if (locked)
+		spin_unlock(&log_lock);
+	local_irq_restore(flags);
+}
+
 void log_printf(enum log_level level, const char *fmt, ...)
 {
 	va_list ap;

@@ -13,6 +13,7 @@
 #include <bulkhead/multiboot2.h>
 #include <bulkhead/page_alloc.h>
 #include <bulkhead/string.h>
+#include <bulkhead/vm_config.h>
 
 extern const char __hv_start[], __hv_end[];
 
@@ -53,6 +54,89 @@ static void memmap_print(const struct memmap *map)
 		(unsigned long long)(memmap_total(map, MEM_RAM) >> 20));
 }
 
+static bool range_is(const struct memmap *map, paddr_t base, u64 size, enum mem_type a,
+		     enum mem_type b)
+{
+	for (u64 off = 0; off < size; off += PAGE_SIZE) {
+		enum mem_type t = memmap_type_at(map, base + off);
+
+		if (t != a && t != b)
+			return false;
+	}
+	return true;
+}
+
+/*
+ * Pre-launched VMs' static memory is never the allocator's. It must be RAM the firmware
+ * reported (the boot loader may have put modules there: they are moved out later).
+ */
+static int reserve_guest_memory(struct memmap *map)
+{
+	for (size_t id = 0; id < vm_config_count(); id++) {
+		const struct vm_config *vm = vm_config(id);
+
+		for (u32 i = 0; i < vm->mem_region_count; i++) {
+			const struct vm_mem_region *r = &vm->mem_regions[i];
+
+			if (!range_is(map, r->hpa, r->size, MEM_RAM, MEM_MODULE)) {
+				pr_err("memory: VM %s region 0x%llx-0x%llx is not free RAM on "
+				       "this machine\n",
+				       vm->name, (unsigned long long)r->hpa,
+				       (unsigned long long)(r->hpa + r->size - 1));
+				return -EINVAL;
+			}
+			if (memmap_add(map, r->hpa, r->size, MEM_GUEST))
+				return -ENOSPC;
+		}
+	}
+	return 0;
+}
+
+static bool overlaps_guest(paddr_t start, paddr_t end)
+{
+	for (size_t id = 0; id < vm_config_count(); id++) {
+		const struct vm_config *vm = vm_config(id);
+
+		for (u32 i = 0; i < vm->mem_region_count; i++) {
+			const struct vm_mem_region *r = &vm->mem_regions[i];
+
+			if (start < r->hpa + r->size && r->hpa < end)
+				return true;
+		}
+	}
+	return false;
+}
+
+/* GRUB chooses where modules go; one inside a VM's memory is copied to free RAM. */
+static int relocate_modules(struct boot_info *info)
+{
+	if (overlaps_guest(info->mbi_addr, info->mbi_addr + info->mbi_size)) {
+		pr_err("memory: the boot information at 0x%llx lies in a VM's memory\n",
+		       (unsigned long long)info->mbi_addr);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < info->module_count; i++) {
+		struct mb2_module *m = &info->modules[i];
+		u64 size = m->end - m->start;
+		paddr_t to;
+
+		if (!overlaps_guest(m->start, m->end))
+			continue;
+		to = page_pool_alloc(&hv_pages, ALIGN_UP(size, PAGE_SIZE) / PAGE_SIZE, 1, 0);
+		if (to == INVALID_PADDR) {
+			pr_err("memory: no room to move module %zu out of a VM's memory\n", i);
+			return -ENOMEM;
+		}
+		memmove((void *)to, (const void *)m->start, size);
+		pr_info("memory: module %zu moved from 0x%llx to 0x%llx (it was in a VM's "
+			"memory)\n",
+			i, (unsigned long long)m->start, (unsigned long long)to);
+		m->start = to;
+		m->end = to + size;
+	}
+	return 0;
+}
+
 static int build_memmap(const struct boot_info *info, struct memmap *map)
 {
 	int err = 0;
@@ -78,6 +162,8 @@ static int build_memmap(const struct boot_info *info, struct memmap *map)
 				 info->modules[i].end - info->modules[i].start, MEM_MODULE);
 	if (!err)
 		err = arch_reserve_memory(map);
+	if (!err)
+		err = reserve_guest_memory(map);
 	if (map->dropped)
 		pr_warn("memory: %zu firmware ranges did not fit the memory map\n", map->dropped);
 	return err;
@@ -104,12 +190,14 @@ static int init_allocator(struct memmap *map)
 	return 0;
 }
 
-int memory_init(const struct boot_info *info)
+int memory_init(struct boot_info *info)
 {
 	int err = build_memmap(info, &boot_memmap);
 
 	if (!err)
 		err = init_allocator(&boot_memmap);
+	if (!err)
+		err = relocate_modules(info);
 	if (err)
 		return err;
 	memmap_print(&boot_memmap);

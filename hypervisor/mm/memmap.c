@@ -40,7 +40,7 @@ int memmap_add(struct memmap *map, paddr_t base, u64 size, enum mem_type type)
 	u64 end = base + size, mid_end = end;
 	size_t lo, hi, n = 0;
 
-	if (!size || end < base || type < MEM_RAM || type > MEM_TRAMPOLINE)
+	if (!size || end < base || type < MEM_RAM || type > MEM_GUEST)
 		return -EINVAL;
 
 	/*
@@ -161,6 +161,7 @@ const char *mem_type_name(enum mem_type type)
 		[MEM_BOOTINFO] = "BOOTINFO",
 		[MEM_ALLOCATOR] = "ALLOCATOR",
 		[MEM_TRAMPOLINE] = "TRAMPOLINE",
+		[MEM_GUEST] = "GUEST",
 	};
 
 	if ((unsigned int)type < ARRAY_SIZE(names) && names[type])

@@ -152,7 +152,7 @@ static void invalid_additions_change_nothing(void **state)
 	/* An end of 2^64 cannot be represented either. */
 	assert_int_equal(memmap_add(&map, UINT64_MAX - 9, 10, A), -EINVAL);
 	assert_int_equal(memmap_add(&map, 0x5000, 0x1000, 0), -EINVAL);
-	assert_int_equal(memmap_add(&map, 0x5000, 0x1000, MEM_TRAMPOLINE + 1), -EINVAL);
+	assert_int_equal(memmap_add(&map, 0x5000, 0x1000, MEM_GUEST + 1), -EINVAL);
 	assert_memory_equal(&map, &before, sizeof(map));
 	/* The last representable byte is fine. */
 	assert_int_equal(memmap_add(&map, UINT64_MAX - 9, 9, B), 0);
@@ -267,8 +267,8 @@ static void find_free_takes_the_highest_fit(void **state)
 
 static void check_against_model(const u8 *model, u64 unit)
 {
-	u64 totals[MEM_TRAMPOLINE + 1] = {0};
-	paddr_t ends[MEM_TRAMPOLINE + 1] = {0};
+	u64 totals[MEM_GUEST + 1] = {0};
+	paddr_t ends[MEM_GUEST + 1] = {0};
 
 	assert_invariants(&map);
 	for (u64 u = 0; u < UNITS; u++) {
@@ -280,7 +280,7 @@ static void check_against_model(const u8 *model, u64 unit)
 		}
 	}
 	assert_int_equal(memmap_type_at(&map, UNITS * unit), 0);
-	for (int t = MEM_RAM; t <= MEM_TRAMPOLINE; t++) {
+	for (int t = MEM_RAM; t <= MEM_GUEST; t++) {
 		assert_int_equal(memmap_total(&map, t), totals[t]);
 		assert_int_equal(memmap_end(&map, t), ends[t]);
 	}
@@ -368,7 +368,7 @@ static void random_additions_match_model(void **state)
 static void type_names(void **state)
 {
 	(void)state;
-	for (int t = MEM_RAM; t <= MEM_TRAMPOLINE; t++) {
+	for (int t = MEM_RAM; t <= MEM_GUEST; t++) {
 		assert_non_null(mem_type_name(t));
 		assert_string_not_equal(mem_type_name(t), "UNKNOWN");
 		for (int u = MEM_RAM; u < t; u++)
@@ -378,7 +378,7 @@ static void type_names(void **state)
 	assert_string_equal(mem_type_name(MEM_NVS), "NVS");
 	assert_string_equal(mem_type_name(MEM_BOOTINFO), "BOOTINFO");
 	assert_string_equal(mem_type_name(0), "UNKNOWN");
-	assert_string_equal(mem_type_name(MEM_TRAMPOLINE + 1), "UNKNOWN");
+	assert_string_equal(mem_type_name(MEM_GUEST + 1), "UNKNOWN");
 }
 
 int main(void)

@@ -13,12 +13,14 @@
 #include <bulkhead/page_alloc.h>
 #include <bulkhead/panic.h>
 #include <bulkhead/string.h>
+#include <bulkhead/vm.h>
 #include <asm/apic.h>
 #include <asm/cpu.h>
 #include <asm/paging.h>
 #include <asm/pic.h>
 #include <asm/processor.h>
 #include <asm/smp.h>
+#include <asm/trap.h>
 #include <asm/tsc.h>
 #include <asm/vmx.h>
 #include <asm/vmx_caps.h>
@@ -128,6 +130,11 @@ static int lapic_timer_selftest(void)
 	return pcpu->timer_ticks != before ? 0 : -ETIMEDOUT;
 }
 
+static void kick_irq(struct trap_frame *frame)
+{
+	/* Nothing to do: the interrupt made the CPU leave the guest or its halt. */
+}
+
 int arch_platform_init(void)
 {
 	int err;
@@ -140,6 +147,7 @@ int arch_platform_init(void)
 	err = lapic_init();
 	if (err)
 		return err;
+	irq_register(VEC_KICK, kick_irq);
 	pr_info("LAPIC: %s mode, timer %s\n", lapic_x2apic_mode() ? "x2APIC" : "xAPIC",
 		lapic_timer_mode_name());
 	err = lapic_timer_selftest();
@@ -164,8 +172,19 @@ void ap_entry(u64 cpu_id)
 	vmx_caps_probe(&pcpu->vmx);
 	pr_info("cpu%u: online, APIC id %u\n", pcpu->cpu_id, pcpu->apic_id);
 	__atomic_store_n(&pcpu->state, CPU_ONLINE, __ATOMIC_RELEASE);
-	for (;;)
-		__asm__ __volatile__("sti; hlt" ::: "memory");
+	pcpu_run_loop();
+}
+
+void arch_kick_cpu(u32 cpu)
+{
+	if (cpu < pcpu_count && per_cpu(cpu)->state == CPU_ONLINE)
+		lapic_send_ipi(per_cpu(cpu)->apic_id, APIC_DM_FIXED | VEC_KICK);
+}
+
+void arch_cpu_idle(void)
+{
+	/* STI's one-instruction shadow: an interrupt pending now wakes the HLT. */
+	__asm__ __volatile__("sti; hlt; cli" ::: "memory");
 }
 
 u32 arch_smp_init(const struct acpi_info *acpi)

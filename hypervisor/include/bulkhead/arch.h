@@ -26,6 +26,11 @@ int arch_virt_check(void);   /* hardware virtualization on every CPU */
 /* Runs fn on cpu (waits for it); used by debug facilities. */
 int arch_run_on_cpu(u32 cpu, void (*fn)(void *), void *arg);
 
+/* Interrupts the CPU so that it looks at its vCPU's requests (no-op if it is idle). */
+void arch_kick_cpu(u32 cpu);
+/* Halts the calling CPU until an interrupt; called and returns with interrupts off. */
+void arch_cpu_idle(void);
+
 u32 arch_cpu_id(void);
 /* APIC IDs of the online CPUs in hypervisor CPU order; returns how many were stored. */
 u32 arch_cpu_apic_ids(u32 *ids, u32 max);

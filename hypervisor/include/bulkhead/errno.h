@@ -5,10 +5,12 @@
 
 #define EPERM	  1
 #define ENOENT	  2
+#define EINTR	  4
 #define EIO	  5
 #define E2BIG	  7
 #define ENOEXEC	  8
 #define ENOMEM	  12
+#define EACCES	  13
 #define EFAULT	  14
 #define EBUSY	  16
 #define EEXIST	  17

@@ -12,7 +12,10 @@ void boot_main(u32 magic, paddr_t mbi) __attribute__((noreturn));
 void secondary_main(void) __attribute__((noreturn));
 
 /* Steps implemented by other core files. */
-int memory_init(const struct boot_info *info);
+/* Modules that lie inside a VM's memory are moved out of it (info is updated). */
+int memory_init(struct boot_info *info);
+/* The parsed multiboot2 information (valid after the "boot information" step). */
+const struct boot_info *boot_info_get(void);
 int heap_setup(void);
 /* debug_fault=... from the command line (core/debug_fault.c); no-op when absent. */
 int debug_fault_run(const char *cmdline);

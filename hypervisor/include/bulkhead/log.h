@@ -22,6 +22,11 @@ enum log_level {
 void log_printf(enum log_level level, const char *fmt, ...) __printf(2, 3);
 void log_vprintf(enum log_level level, const char *fmt, va_list ap);
 void log_set_console_level(enum log_level level);
+/*
+ * Writes text to the console as it is (no prefix, no level), never in the middle of
+ * another CPU's log line: for VM console output.
+ */
+void log_write_raw(const char *text, size_t len);
 enum log_level log_console_level(void);
 /* Panic path: stop taking the log lock (another CPU may hold it forever). */
 void log_enter_panic_mode(void);

@@ -20,6 +20,7 @@ enum mem_type {
 	MEM_BOOTINFO,	/* multiboot2 information structure */
 	MEM_ALLOCATOR,	/* page allocator metadata */
 	MEM_TRAMPOLINE, /* AP start-up code below 1 MiB */
+	MEM_GUEST,	/* a pre-launched VM's static memory */
 };
 
 struct mem_range {

@@ -90,6 +90,12 @@ struct vm_ownership {
 	u32 msr_count;
 };
 
+/* What the hypervisor does when a guest resets itself or touches memory it does not own. */
+enum vm_policy {
+	VM_POLICY_DEFAULT = 0, /* reset: reload and restart; bad access: inject #GP(0) */
+	VM_POLICY_STOP,	       /* stop the VM and say why */
+};
+
 struct vm_config {
 	const char *name;
 	enum vm_load_order load_order;
@@ -107,6 +113,8 @@ struct vm_config {
 	u32 pci_device_count;
 	u64 shmem_bitmap; /* shared-memory regions (indices into shmem_configs) */
 	struct vm_ownership ownership;
+	enum vm_policy reset_policy;	  /* guest reset (0xcf9, keyboard controller, triple fault) */
+	enum vm_policy bad_access_policy; /* access outside its memory */
 };
 
 /* A memory region shared between the VMs in peer_bitmap. */

@@ -37,6 +37,16 @@ u32 msr_bitmap_build(u8 bitmap[MSR_BITMAP_SIZE], const struct msr_policy_config 
 	return unreachable;
 }
 
+void msr_bitmap_pass(u8 bitmap[MSR_BITMAP_SIZE], u32 msr)
+{
+	int bit = bit_index(msr);
+
+	if (bit < 0)
+		return;
+	bitmap[bit / 8] &= (u8) ~(1U << (bit % 8));
+	bitmap[2 * QUARTER + bit / 8] &= (u8) ~(1U << (bit % 8));
+}
+
 bool msr_bitmap_exits(const u8 bitmap[MSR_BITMAP_SIZE], u32 msr, bool write)
 {
 	int bit = bit_index(msr);

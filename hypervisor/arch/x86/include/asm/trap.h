@@ -21,6 +21,7 @@ struct trap_frame {
 #define VEC_FIRST_IRQ	32
 #define VEC_LAPIC_TIMER 0xef
 #define VEC_IPI_CALL	0xf1
+#define VEC_KICK	0xf2
 #define VEC_LAPIC_ERROR 0xfe
 #define VEC_SPURIOUS	0xff
 

@@ -1,8 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* VMX root operation (SDM Vol 3C 24.7, 24.11.5). */
+/*
+ * VMX instructions (SDM Vol 3C chapter 31) and VMX root operation. This is the thin
+ * hardware layer of the VT-x backend: everything above it reads and writes the current
+ * VMCS through vmcs_read()/vmcs_write().
+ */
 #ifndef ASM_VMX_H
 #define ASM_VMX_H
 
+#include <bulkhead/compiler.h>
 #include <bulkhead/types.h>
 
 /*
@@ -13,5 +18,99 @@
 int vmx_root_enable(void);
 /* VMCS revision identifier of the calling CPU (IA32_VMX_BASIC bits 30:0). */
 u32 vmx_vmcs_revision(void);
+
+/*
+ * A VMREAD/VMWRITE of a field the CPU does not support is a hypervisor bug, never a
+ * guest's doing: report the field and panic.
+ */
+void vmx_field_error(const char *insn, u32 field) __noreturn;
+
+static inline u64 vmcs_read(u32 field)
+{
+	u64 value;
+	u8 failed;
+
+	__asm__ __volatile__("vmread %2, %1; setna %0"
+			     : "=q"(failed), "=rm"(value)
+			     : "r"((u64)field)
+			     : "cc");
+	if (unlikely(failed))
+		vmx_field_error("VMREAD", field);
+	return value;
+}
+
+static inline void vmcs_write(u32 field, u64 value)
+{
+	u8 failed;
+
+	__asm__ __volatile__("vmwrite %2, %1; setna %0"
+			     : "=q"(failed)
+			     : "r"((u64)field), "rm"(value)
+			     : "cc", "memory");
+	if (unlikely(failed))
+		vmx_field_error("VMWRITE", field);
+}
+
+static inline void vmcs_set_bits(u32 field, u64 bits)
+{
+	vmcs_write(field, vmcs_read(field) | bits);
+}
+
+static inline void vmcs_clear_bits(u32 field, u64 bits)
+{
+	vmcs_write(field, vmcs_read(field) & ~bits);
+}
+
+/* VMCLEAR/VMPTRLD: false on VMfail. */
+static inline bool vmx_vmclear(paddr_t vmcs)
+{
+	u8 failed;
+
+	__asm__ __volatile__("vmclear %1; setna %0" : "=q"(failed) : "m"(vmcs) : "cc", "memory");
+	return !failed;
+}
+
+static inline bool vmx_vmptrld(paddr_t vmcs)
+{
+	u8 failed;
+
+	__asm__ __volatile__("vmptrld %1; setna %0" : "=q"(failed) : "m"(vmcs) : "cc", "memory");
+	return !failed;
+}
+
+/* INVEPT / INVVPID types (SDM Vol 3C 31.3). */
+#define INVEPT_SINGLE_CONTEXT	1
+#define INVEPT_ALL_CONTEXT	2
+#define INVVPID_ADDRESS		0
+#define INVVPID_SINGLE_CONTEXT	1
+#define INVVPID_ALL_CONTEXT	2
+
+static inline bool vmx_invept(u64 type, u64 eptp)
+{
+	struct {
+		u64 eptp, reserved;
+	} desc = {eptp, 0};
+	u8 failed;
+
+	__asm__ __volatile__("invept %1, %2; setna %0"
+			     : "=q"(failed)
+			     : "m"(desc), "r"(type)
+			     : "cc", "memory");
+	return !failed;
+}
+
+static inline bool vmx_invvpid(u64 type, u16 vpid, u64 linear)
+{
+	struct {
+		u64 vpid, linear;
+	} desc = {vpid, linear};
+	u8 failed;
+
+	__asm__ __volatile__("invvpid %1, %2; setna %0"
+			     : "=q"(failed)
+			     : "m"(desc), "r"(type)
+			     : "cc", "memory");
+	return !failed;
+}
 
 #endif

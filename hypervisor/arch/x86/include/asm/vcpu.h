@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * x86 vCPU and VM state, and the interface between the x86 code that is the same for
+ * every virtualization extension (guest/: CPUID, control registers, MSRs, instruction
+ * emulation) and the vendor backend (vmx/ for VT-x; an SVM backend would implement the
+ * same vcpu_vendor_* functions). Common code sees struct vcpu_arch and struct vm_arch
+ * only as members of struct vcpu and struct vm (bulkhead/vm.h).
+ */
+#ifndef ASM_VCPU_H
+#define ASM_VCPU_H
+
+#include <bulkhead/types.h>
+#include <asm/ept.h>
+#include <asm/vcr.h>
+
+/* General registers in instruction-encoding order (SDM Vol 2A 2.1.5, table 2-2). */
+enum guest_gpr {
+	GPR_RAX,
+	GPR_RCX,
+	GPR_RDX,
+	GPR_RBX,
+	GPR_RSP, /* a mirror: the VMCS holds the real RSP */
+	GPR_RBP,
+	GPR_RSI,
+	GPR_RDI,
+	GPR_R8,
+	GPR_R9,
+	GPR_R10,
+	GPR_R11,
+	GPR_R12,
+	GPR_R13,
+	GPR_R14,
+	GPR_R15,
+	GPR_COUNT
+};
+
+/* An exception waiting to be delivered at the next VM entry. */
+struct pending_exception {
+	bool valid;
+	u8 vector;
+	bool has_error_code;
+	u32 error_code;
+};
+
+/* Where and how a vCPU starts after power-on or reset (from the image loader). */
+struct vcpu_start_state {
+	u64 rip;
+	u64 rax, rbx, rsi;
+	bool protected_mode; /* 32-bit flat protected mode, paging off */
+	bool long_mode;	     /* 64-bit mode; cr3 holds identity page tables */
+	u64 cr3;
+};
+
+/* Entries of the VM-entry load / VM-exit store and load MSR areas (SDM 25.7.2). */
+struct vmx_msr_entry {
+	u32 index;
+	u32 reserved;
+	u64 value;
+} __attribute__((packed));
+
+/* MSRs switched through the VMX MSR areas on every entry and exit. */
+enum vmx_switched_msr { SWITCHED_TSC_AUX, SWITCHED_MSR_COUNT };
+
+struct vcpu_vmx {
+	paddr_t vmcs;
+	bool launched;
+	u32 exit_reason;
+	u64 exit_qualification;
+	u32 entry_ctls; /* cached: IA-32e mode guest changes with EFER.LMA */
+	u32 proc_ctls;	/* cached: window exiting bits change */
+	/* Guest values, loaded on entry and stored on exit; host values loaded on exit. */
+	struct vmx_msr_entry guest_msrs[SWITCHED_MSR_COUNT] __attribute__((aligned(16)));
+	struct vmx_msr_entry host_msrs[SWITCHED_MSR_COUNT] __attribute__((aligned(16)));
+};
+
+struct vcpu_arch {
+	u64 gpr[GPR_COUNT];
+	u64 cr2; /* not in the VMCS: switched by hand around VM entry */
+	u64 xcr0;
+	struct vcr cr0, cr4;
+	u64 cr8;    /* the virtual TPR (no APIC virtualization yet) */
+	u64 efer;   /* virtual EFER: what the guest wrote, LMA as the CPU set it */
+	u64 tsc_adjust;
+	u64 apic_base;
+	u64 mtrr_def_type;
+	struct pending_exception exception;
+	struct vcpu_start_state start;
+	struct vcpu_vmx vmx;
+};
+
+struct vm_arch {
+	struct ept ept;
+	u8 *msr_bitmap; /* one page, shared by the VM's vCPUs */
+	u8 *io_bitmap;	/* two pages: A then B */
+	u64 efer_guest_owned; /* EFER bits written through (the rest are the host's) */
+};
+
+struct vcpu;
+struct vm;
+
+/* Exceptions the emulation code raises in the guest. */
+#define X86_EXC_DE 0
+#define X86_EXC_DB 1
+#define X86_EXC_UD 6
+#define X86_EXC_NM 7
+#define X86_EXC_DF 8
+#define X86_EXC_GP 13
+#define X86_EXC_PF 14
+#define X86_EXC_MC 18
+
+/* Queues an exception for the next VM entry (a second one while one is pending: #DF). */
+void vcpu_inject_exception(struct vcpu *vcpu, u8 vector, bool has_error_code, u32 error_code);
+static inline void vcpu_inject_gp(struct vcpu *vcpu)
+{
+	vcpu_inject_exception(vcpu, X86_EXC_GP, true, 0);
+}
+static inline void vcpu_inject_ud(struct vcpu *vcpu)
+{
+	vcpu_inject_exception(vcpu, X86_EXC_UD, false, 0);
+}
+
+/*
+ * The vendor backend. Called on the vCPU's own physical CPU with its VMCS (or VMCB)
+ * current, except vm_vendor_* which run once per VM at creation.
+ */
+int vm_vendor_init(struct vm *vm);
+void vm_vendor_destroy(struct vm *vm);
+int vcpu_vendor_init(struct vcpu *vcpu);
+/* Loads the architectural power-on/INIT state plus the start state (SDM Vol 3A 10.1.1). */
+void vcpu_vendor_reset(struct vcpu *vcpu);
+/* Runs the vCPU until something needs common code (a request); never fails silently. */
+void vcpu_vendor_run(struct vcpu *vcpu);
+u64 vcpu_vendor_get_rip(struct vcpu *vcpu);
+void vcpu_vendor_set_rip(struct vcpu *vcpu, u64 rip);
+u64 vcpu_vendor_get_rflags(struct vcpu *vcpu);
+u64 vcpu_vendor_get_cr3(struct vcpu *vcpu);
+/* The EFER value the CPU runs the guest with (shadow context). */
+void vcpu_vendor_set_efer(struct vcpu *vcpu, u64 efer);
+u64 vcpu_vendor_get_efer(struct vcpu *vcpu);
+bool vcpu_vendor_cs_long(struct vcpu *vcpu);
+u32 vcpu_vendor_cpl(struct vcpu *vcpu);
+void vcpu_vendor_set_tsc_offset(struct vcpu *vcpu, u64 offset);
+u64 vcpu_vendor_get_tsc_offset(struct vcpu *vcpu);
+u64 vcpu_vendor_get_pat(struct vcpu *vcpu);
+void vcpu_vendor_set_pat(struct vcpu *vcpu, u64 pat);
+u64 vcpu_vendor_get_tsc_aux(struct vcpu *vcpu);
+void vcpu_vendor_set_tsc_aux(struct vcpu *vcpu, u64 value);
+/* Prints the guest state (debug shell, fatal VM errors). */
+void vcpu_vendor_dump(struct vcpu *vcpu);
+
+#endif

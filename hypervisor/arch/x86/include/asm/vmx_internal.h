@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* Shared between the files of the VT-x backend (arch/x86/vmx/); nothing else includes it. */
+#ifndef ASM_VMX_INTERNAL_H
+#define ASM_VMX_INTERNAL_H
+
+#include <bulkhead/types.h>
+
+struct vcpu;
+
+/*
+ * Loads gpr[] into the general registers and enters the guest (VMRESUME when launched,
+ * else VMLAUNCH). Returns 0 after a VM exit, with the guest's registers saved in gpr[];
+ * returns 1 if the entry instruction failed (VMfailValid: VM-instruction error field).
+ */
+int vmx_enter_guest(u64 *gpr, u64 launched);
+
+int vmcs_create(struct vcpu *vcpu);
+/* Guest state for the vCPU's start state; real_mode: an AP after its start-up IPI. */
+void vmcs_load_start_state(struct vcpu *vcpu, bool real_mode);
+/* VPID of a vCPU: unique and non-zero (SDM 29.1). */
+u16 vmx_vpid(const struct vcpu *vcpu);
+/* EFER shadow and the IA-32e-mode entry control from the virtual EFER. */
+void vmx_apply_efer(struct vcpu *vcpu);
+/* CR0/CR4 three contexts into the VMCS: guest values, masks, read shadows. */
+void vmx_load_cr(struct vcpu *vcpu, bool real_mode);
+/* Moves RIP past the instruction that exited. */
+void vmx_skip_instruction(struct vcpu *vcpu);
+/* Delivers the pending exception, if any, through the VM-entry interruption field. */
+void vmx_inject_pending(struct vcpu *vcpu);
+
+/* Exit handlers: return 0 to resume the guest. */
+typedef int (*vmexit_handler_t)(struct vcpu *vcpu);
+int vmexit_dispatch(struct vcpu *vcpu);
+const char *vmexit_reason_name(u32 reason);
+int vmexit_cr_access(struct vcpu *vcpu);
+int vmexit_io(struct vcpu *vcpu);
+int vmexit_ept_violation(struct vcpu *vcpu);
+int vmexit_ept_misconfig(struct vcpu *vcpu);
+
+#endif

@@ -1,0 +1,452 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * VMs at run time: creation from the configuration, guest image loading, the life cycle
+ * and the loop every physical CPU ends in.
+ *
+ * Life-cycle changes are asynchronous requests (see bulkhead/vm.h): whoever asks (a vCPU
+ * exit handler, the debug shell) sets the VM's next state, asks every vCPU to park and
+ * kicks their CPUs. The CPU of vCPU 0 finishes the change once all vCPUs are parked: it
+ * reloads the images and restarts the VM, or marks it stopped. Nothing ever waits for
+ * another CPU with a lock held, and nothing a guest does reaches another VM.
+ */
+#include <bulkhead/arch.h>
+#include <bulkhead/errno.h>
+#include <bulkhead/guest_loader.h>
+#include <bulkhead/init.h>
+#include <bulkhead/log.h>
+#include <bulkhead/multiboot2.h>
+#include <bulkhead/printf.h>
+#include <bulkhead/string.h>
+#include <bulkhead/vm.h>
+#include <bulkhead/vm_console.h>
+#include <bulkhead/vm_devices.h>
+#include <asm/vmsr.h>
+
+static struct vm vms[CONFIG_MAX_VMS];
+static size_t nvms;
+static struct vcpu *pcpu_vcpus[CONFIG_MAX_PCPUS];
+
+size_t vm_count(void)
+{
+	return nvms;
+}
+
+struct vm *vm_get(u32 id)
+{
+	return id < nvms ? &vms[id] : NULL;
+}
+
+struct vcpu *vcpu_on_pcpu(u32 pcpu)
+{
+	return pcpu < CONFIG_MAX_PCPUS ? pcpu_vcpus[pcpu] : NULL;
+}
+
+const char *vm_state_name(enum vm_state state)
+{
+	static const char *const names[] = {
+		[VM_STATE_CREATED] = "created",	  [VM_STATE_STARTING] = "starting",
+		[VM_STATE_RUNNING] = "running",	  [VM_STATE_RESETTING] = "resetting",
+		[VM_STATE_STOPPING] = "stopping", [VM_STATE_STOPPED] = "stopped",
+	};
+
+	return (unsigned int)state < ARRAY_SIZE(names) ? names[state] : "?";
+}
+
+const char *vcpu_state_name(enum vcpu_state state)
+{
+	static const char *const names[] = {
+		[VCPU_OFFLINE] = "offline",
+		[VCPU_RUNNING] = "running",
+		[VCPU_PARKED] = "parked",
+		[VCPU_STOPPED] = "stopped",
+	};
+
+	return (unsigned int)state < ARRAY_SIZE(names) ? names[state] : "?";
+}
+
+/* --- Guest memory through the hypervisor's identity map of host-physical memory. --- */
+
+static u64 vm_copy_to(void *ctx, u64 gpa, const void *src, u64 len)
+{
+	const struct vm_config *c = ((struct vm *)ctx)->config;
+
+	for (u32 i = 0; i < c->mem_region_count; i++) {
+		const struct vm_mem_region *r = &c->mem_regions[i];
+
+		if (gpa >= r->gpa && gpa - r->gpa <= r->size && len <= r->size - (gpa - r->gpa)) {
+			void *dst = (void *)(r->hpa + (gpa - r->gpa));
+
+			if (src)
+				memcpy(dst, src, len);
+			else
+				memset(dst, 0, len);
+			return len;
+		}
+	}
+	return 0;
+}
+
+static void vm_guest_mem(struct vm *vm, struct guest_mem *mem)
+{
+	*mem = (struct guest_mem){
+		.copy_to = vm_copy_to,
+		.ctx = vm,
+		.regions = vm->config->mem_regions,
+		.region_count = vm->config->mem_region_count,
+	};
+}
+
+int vm_write_guest(struct vm *vm, u64 gpa, const void *src, u64 len)
+{
+	struct guest_mem mem;
+
+	vm_guest_mem(vm, &mem);
+	return guest_mem_write(&mem, gpa, src, len);
+}
+
+/* The module whose first word (the tag GRUB was given) is tag. */
+static const struct mb2_module *find_module(const char *tag)
+{
+	const struct boot_info *info = boot_info_get();
+	size_t len = strlen(tag);
+
+	for (size_t i = 0; i < info->module_count; i++) {
+		const char *s = info->modules[i].string;
+
+		if (strncmp(s, tag, len) == 0 && (s[len] == '\0' || s[len] == ' '))
+			return &info->modules[i];
+	}
+	return NULL;
+}
+
+static const char *const kernel_type_names[] = {
+	[KERNEL_ELF] = "ELF",
+	[KERNEL_BZIMAGE] = "bzImage",
+	[KERNEL_RAW] = "raw",
+	[KERNEL_MULTIBOOT] = "multiboot",
+};
+
+static int vm_load_images(struct vm *vm, struct guest_entry *entry)
+{
+	const struct vm_boot_config *b = &vm->config->boot;
+	const struct mb2_module *kernel = find_module(b->kernel_tag), *initrd = NULL;
+	const void *image, *rd = NULL;
+	u64 size, rd_size = 0;
+	struct guest_mem mem;
+	int err;
+
+	if (!kernel) {
+		pr_err("vm%u: no boot module tagged \"%s\" for its kernel\n", vm->id,
+		       b->kernel_tag);
+		return -ENOENT;
+	}
+	if (b->initrd_tag) {
+		initrd = find_module(b->initrd_tag);
+		if (!initrd) {
+			pr_err("vm%u: no boot module tagged \"%s\" for its initrd\n", vm->id,
+			       b->initrd_tag);
+			return -ENOENT;
+		}
+		rd = (const void *)initrd->start;
+		rd_size = initrd->end - initrd->start;
+	}
+	image = (const void *)kernel->start;
+	size = kernel->end - kernel->start;
+	vm_guest_mem(vm, &mem);
+	memset(entry, 0, sizeof(*entry));
+	switch (b->kernel_type) {
+	case KERNEL_ELF:
+		err = guest_load_elf(image, size, &mem, entry);
+		break;
+	case KERNEL_RAW:
+		err = guest_load_raw(image, size, b->load_addr, b->entry, &mem, entry);
+		break;
+	case KERNEL_BZIMAGE:
+		err = guest_load_bzimage(image, size, rd, rd_size, b->cmdline, &mem, entry);
+		break;
+	case KERNEL_MULTIBOOT:
+		err = guest_load_multiboot(image, size, rd, rd_size, b->initrd_tag, b->cmdline,
+					   &mem, entry);
+		break;
+	default:
+		err = -EINVAL;
+		break;
+	}
+	if (err) {
+		pr_err("vm%u: cannot load its %s kernel \"%s\" (error %d)\n", vm->id,
+		       kernel_type_names[b->kernel_type], b->kernel_tag, err);
+		return err;
+	}
+	if (entry->long_mode) {
+		/* 64-bit entry needs boot page tables in guest memory: not provided yet. */
+		pr_err("vm%u: 64-bit kernel entry is not supported yet; use a multiboot or "
+		       "32-bit ELF kernel\n",
+		       vm->id);
+		return -ENOTSUP;
+	}
+	pr_info("vm%u: %s kernel \"%s\" loaded (%llu bytes), entry 0x%llx\n", vm->id,
+		kernel_type_names[b->kernel_type], b->kernel_tag, (unsigned long long)size,
+		(unsigned long long)entry->rip);
+	return 0;
+}
+
+/* --- Creation. --- */
+
+static int vm_create(u32 id, const struct vm_config *cfg)
+{
+	struct vm *vm = &vms[id];
+	u32 n = 0;
+	int err;
+
+	vm->id = id;
+	vm->config = cfg;
+	spin_lock_init(&vm->lock);
+	vm->state = VM_STATE_CREATED;
+	io_bus_init(&vm->pio, 0x10000);
+	io_bus_init(&vm->mmio, 1ULL << 52);
+	for (u32 cpu = 0; cpu < CONFIG_MAX_PCPUS && n < cfg->vcpu_count; cpu++) {
+		struct vcpu *vcpu = &vm->vcpus[n];
+
+		if (!(cfg->pcpu_bitmap & (1ULL << cpu)))
+			continue;
+		if (cpu >= arch_cpu_count_online() || pcpu_vcpus[cpu]) {
+			pr_err("vm%u: physical CPU %u is offline or taken\n", id, cpu);
+			return -EBUSY;
+		}
+		vcpu->vm = vm;
+		vcpu->id = n++;
+		vcpu->pcpu = cpu;
+		vcpu->state = VCPU_OFFLINE;
+		pcpu_vcpus[cpu] = vcpu;
+	}
+	vm->vcpu_count = n;
+	err = vm_vendor_init(vm);
+	if (!err)
+		err = vm_devices_init(vm);
+	return err;
+}
+
+/* --- Life cycle. --- */
+
+void vcpu_kick(struct vcpu *vcpu)
+{
+	if (vcpu->pcpu != arch_cpu_id())
+		arch_kick_cpu(vcpu->pcpu);
+}
+
+/* Asks every vCPU to leave the guest; the CPU of vCPU 0 then completes the change. */
+static int vm_request(struct vm *vm, enum vm_state next, const char *reason)
+{
+	u64 flags = spin_lock_irqsave(&vm->lock);
+	int err = 0;
+
+	if (next == VM_STATE_STARTING &&
+	    (vm->state == VM_STATE_CREATED || vm->state == VM_STATE_STOPPED)) {
+		vm->state = next;
+	} else if (next != VM_STATE_STARTING && vm->state == VM_STATE_RUNNING) {
+		vm->state = next;
+		snprintf(vm->stop_reason, sizeof(vm->stop_reason), "%s", reason);
+		for (u32 i = 0; i < vm->vcpu_count; i++)
+			__atomic_fetch_or(&vm->vcpus[i].requests, VCPU_REQ_PARK, __ATOMIC_SEQ_CST);
+	} else {
+		err = -EBUSY;
+	}
+	spin_unlock_irqrestore(&vm->lock, flags);
+	if (!err)
+		for (u32 i = 0; i < vm->vcpu_count; i++)
+			vcpu_kick(&vm->vcpus[i]);
+	return err;
+}
+
+int vm_start(struct vm *vm)
+{
+	return vm_request(vm, VM_STATE_STARTING, "");
+}
+
+int vm_stop(struct vm *vm, const char *reason)
+{
+	return vm_request(vm, VM_STATE_STOPPING, reason);
+}
+
+int vm_reset(struct vm *vm, const char *reason)
+{
+	return vm_request(vm, VM_STATE_RESETTING, reason);
+}
+
+void vm_guest_reset(struct vm *vm, const char *what)
+{
+	pr_info("vm%u: guest reset (%s)\n", vm->id, what);
+	if (vm->config->reset_policy == VM_POLICY_STOP)
+		vm_stop(vm, what);
+	else
+		vm_reset(vm, what);
+}
+
+void vm_guest_fatal(struct vcpu *vcpu, const char *fmt, ...)
+{
+	char reason[96];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(reason, sizeof(reason), fmt, ap);
+	va_end(ap);
+	pr_err("vm%u vcpu%u: %s; stopping the VM\n", vcpu->vm->id, vcpu->id, reason);
+	vm_stop(vcpu->vm, reason);
+}
+
+int vm_guest_bad_access(struct vcpu *vcpu, u64 gpa, const char *access)
+{
+	struct vm *vm = vcpu->vm;
+
+	if (vm->config->bad_access_policy == VM_POLICY_STOP) {
+		vm_guest_fatal(vcpu, "%s of guest-physical 0x%llx outside its memory", access,
+			       (unsigned long long)gpa);
+		return -EFAULT;
+	}
+	pr_warn("vm%u vcpu%u: %s of guest-physical 0x%llx outside its memory: #GP\n", vm->id,
+		vcpu->id, access, (unsigned long long)gpa);
+	vcpu_inject_gp(vcpu);
+	return 0;
+}
+
+/* On vCPU 0's CPU, all vCPUs parked: load and start (again). */
+static void vm_boot(struct vm *vm)
+{
+	struct guest_entry entry;
+	struct vcpu *bsp = &vm->vcpus[0];
+	int err;
+
+	vm_devices_reset(vm);
+	err = vm_load_images(vm, &entry);
+	if (err) {
+		snprintf(vm->stop_reason, sizeof(vm->stop_reason), "kernel load failed (%d)", err);
+		for (u32 i = 0; i < vm->vcpu_count; i++)
+			vm->vcpus[i].state = VCPU_STOPPED;
+		vm->state = VM_STATE_STOPPED;
+		pr_err("vm%u (%s): not started: %s\n", vm->id, vm->config->name, vm->stop_reason);
+		return;
+	}
+	bsp->arch.start = (struct vcpu_start_state){
+		.rip = entry.rip,
+		.rax = entry.rax,
+		.rbx = entry.rbx,
+		.rsi = entry.rsi,
+		.protected_mode = entry.protected_mode,
+		.long_mode = entry.long_mode,
+	};
+	vcpu_vendor_reset(bsp);
+	vmsr_reset(bsp);
+	for (u32 i = 1; i < vm->vcpu_count; i++)
+		vm->vcpus[i].state = VCPU_OFFLINE;
+	vm->boots++;
+	vm->stop_reason[0] = '\0';
+	__atomic_store_n(&vm->state, VM_STATE_RUNNING, __ATOMIC_SEQ_CST);
+	bsp->state = VCPU_RUNNING;
+	pr_info("vm%u (%s): started on %u vCPU(s), boot %u\n", vm->id, vm->config->name,
+		vm->vcpu_count, vm->boots);
+}
+
+static bool all_parked(const struct vm *vm)
+{
+	for (u32 i = 0; i < vm->vcpu_count; i++) {
+		enum vcpu_state s = vm->vcpus[i].state;
+
+		if (s == VCPU_RUNNING || vm->vcpus[i].requests)
+			return false;
+	}
+	return true;
+}
+
+/* vCPU 0's CPU: complete a pending life-cycle change once nobody is in the guest. */
+static void vm_complete_request(struct vm *vm)
+{
+	enum vm_state s = vm->state;
+
+	if (s == VM_STATE_RUNNING || s == VM_STATE_CREATED || s == VM_STATE_STOPPED ||
+	    !all_parked(vm))
+		return;
+	if (s == VM_STATE_STOPPING) {
+		for (u32 i = 0; i < vm->vcpu_count; i++)
+			vm->vcpus[i].state = VCPU_STOPPED;
+		vm->state = VM_STATE_STOPPED;
+		pr_info("vm%u (%s): stopped: %s\n", vm->id, vm->config->name, vm->stop_reason);
+		return;
+	}
+	if (s == VM_STATE_RESETTING)
+		pr_info("vm%u (%s): resetting: %s\n", vm->id, vm->config->name, vm->stop_reason);
+	vm_boot(vm);
+}
+
+static void vcpu_service(struct vcpu *vcpu)
+{
+	if (!vcpu->initialized) {
+		int err = vcpu_vendor_init(vcpu);
+
+		if (err) {
+			pr_err("vm%u vcpu%u: cannot set up (error %d)\n", vcpu->vm->id, vcpu->id,
+			       err);
+			vcpu->state = VCPU_STOPPED;
+			pcpu_vcpus[vcpu->pcpu] = NULL;
+			return;
+		}
+		vcpu->initialized = true;
+	}
+	if (vcpu->requests & VCPU_REQ_PARK) {
+		if (vcpu->state == VCPU_RUNNING)
+			vcpu->state = VCPU_PARKED;
+		__atomic_fetch_and(&vcpu->requests, ~VCPU_REQ_PARK, __ATOMIC_SEQ_CST);
+		if (vcpu->id != 0)
+			vcpu_kick(&vcpu->vm->vcpus[0]);
+	}
+	if (vcpu->id == 0)
+		vm_complete_request(vcpu->vm);
+	if (vcpu->state == VCPU_RUNNING && !vcpu->requests)
+		vcpu_vendor_run(vcpu);
+}
+
+int vcpu_halt(struct vcpu *vcpu)
+{
+	/* No interrupt can wake the guest yet: sleep until a request arrives. */
+	while (!vcpu->requests)
+		arch_cpu_idle();
+	return -EINTR;
+}
+
+void pcpu_run_loop(void)
+{
+	u32 cpu = arch_cpu_id();
+
+	for (;;) {
+		struct vcpu *vcpu = pcpu_vcpus[cpu];
+
+		if (vcpu)
+			vcpu_service(vcpu);
+		/* Halt unless the vCPU can run; a kick or any interrupt wakes the CPU. */
+		vcpu = pcpu_vcpus[cpu];
+		if (!vcpu || vcpu->state != VCPU_RUNNING || vcpu->requests)
+			arch_cpu_idle();
+	}
+}
+
+int vms_init(void)
+{
+	size_t count = vm_config_count();
+
+	if (count > CONFIG_MAX_VMS)
+		return -E2BIG;
+	for (u32 id = 0; id < count; id++) {
+		int err;
+
+		nvms = id + 1; /* vm_get() of this VM works while it is set up */
+		err = vm_create(id, vm_config(id));
+		if (err) {
+			pr_err("vm%u (%s): cannot be created (error %d)\n", id, vm_config(id)->name,
+			       err);
+			return err;
+		}
+	}
+	for (u32 id = 0; id < nvms; id++)
+		if (vms[id].config->load_order != VM_POST_LAUNCHED)
+			vm_start(&vms[id]);
+	return 0;
+}

@@ -1,0 +1,61 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * Every VM's emulated devices, from its configuration: its vUARTs (console ones feed the
+ * hypervisor console, linked ones each other) and the platform reset ports.
+ */
+#include <bulkhead/errno.h>
+#include <bulkhead/log.h>
+#include <bulkhead/vm.h>
+#include <bulkhead/vm_console.h>
+#include <bulkhead/vm_devices.h>
+
+static int link_vuarts(void)
+{
+	for (u32 id = 0; id < vm_count(); id++) {
+		struct vm *vm = vm_get(id);
+
+		for (u32 i = 0; i < vm->vuart_count; i++) {
+			const struct vuart_config *c = vm->vuarts[i].cfg;
+			struct vm *peer;
+
+			/* Each pair once: from the VM with the lower id. */
+			if (c->type != VUART_LINK || c->target_vm <= id)
+				continue;
+			peer = vm_get(c->target_vm);
+			if (!peer || c->target_vuart >= peer->vuart_count)
+				return -ENOENT;
+			vuart_link(&vm->vuarts[i], &peer->vuarts[c->target_vuart]);
+		}
+	}
+	return 0;
+}
+
+int vm_devices_init(struct vm *vm)
+{
+	const struct vm_config *c = vm->config;
+	int err = 0;
+
+	if (c->vuart_count > VM_MAX_VUARTS)
+		return -E2BIG;
+	for (u32 i = 0; i < c->vuart_count && !err; i++) {
+		const struct vuart_config *vc = &c->vuarts[i];
+
+		err = vuart_init(&vm->vuarts[i], vc, vc->type == VUART_CONSOLE ? vm_console_tx : NULL,
+				 vm, NULL, NULL);
+		if (!err)
+			err = vuart_attach(&vm->vuarts[i], &vm->pio);
+		vm->vuart_count = i + 1;
+	}
+	if (!err)
+		err = vreset_attach(&vm->reset_ports, vm, &vm->pio);
+	/* Links need both ends: made when the last VM has its vUARTs. */
+	if (!err && vm->id + 1 == vm_config_count())
+		err = link_vuarts();
+	return err;
+}
+
+void vm_devices_reset(struct vm *vm)
+{
+	for (u32 i = 0; i < vm->vuart_count; i++)
+		vuart_reset(&vm->vuarts[i]);
+}

@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * The ways a PC guest resets itself through ports, emulated so that the reset reaches
+ * the hypervisor and only ever resets (or, by policy, stops) that VM:
+ * - 0xcf9, the reset control register of Intel chipsets: a write that sets bit 2
+ *   (RST_CPU) resets; bit 1 (SYS_RST) chooses hard over soft, which is the same here;
+ * - 0x64, the keyboard controller: command 0xfe pulses the CPU reset line;
+ * - 0x92, system control port A: bit 0 (fast reset).
+ * Reads: 0xcf9 returns the last value written (without bit 2), the keyboard controller
+ * status reads "input buffer empty, no output" so drivers do not wait, 0x92 returns 0.
+ */
+#include <bulkhead/errno.h>
+#include <bulkhead/vm.h>
+#include <bulkhead/vreset.h>
+
+#define PORT_RESET_CONTROL 0xcf9
+#define PORT_KBC_DATA	   0x60
+#define PORT_KBC_CMD	   0x64
+#define PORT_SYSCTL_A	   0x92
+
+#define RST_CPU		 (1U << 2)
+#define KBC_CMD_PULSE_RESET 0xfe
+
+static void request_reset(struct vreset *r, const char *how)
+{
+	r->resets++;
+	vm_guest_reset(r->vm, how);
+}
+
+static int reset_control(void *dev, struct io_request *req)
+{
+	struct vreset *r = dev;
+
+	if (!req->write) {
+		req->value = r->reset_control;
+		return 0;
+	}
+	r->reset_control = (u8)req->value & ~RST_CPU;
+	if (req->value & RST_CPU)
+		request_reset(r, "write to port 0xcf9");
+	return 0;
+}
+
+static int kbc(void *dev, struct io_request *req)
+{
+	struct vreset *r = dev;
+
+	if (!req->write) {
+		req->value = 0; /* status 0x64 and data 0x60: nothing pending */
+		return 0;
+	}
+	if (req->addr == PORT_KBC_CMD && (u8)req->value == KBC_CMD_PULSE_RESET)
+		request_reset(r, "keyboard controller reset command");
+	return 0;
+}
+
+static int sysctl_a(void *dev, struct io_request *req)
+{
+	struct vreset *r = dev;
+
+	if (!req->write) {
+		req->value = 0;
+		return 0;
+	}
+	if (req->value & 1)
+		request_reset(r, "fast reset through port 0x92");
+	return 0;
+}
+
+int vreset_attach(struct vreset *r, struct vm *vm, struct io_bus *bus)
+{
+	int err;
+
+	r->vm = vm;
+	r->reset_control = 0;
+	err = io_bus_register(bus, PORT_RESET_CONTROL, 1, reset_control, r, "reset control");
+	if (!err)
+		err = io_bus_register(bus, PORT_KBC_DATA, 1, kbc, r, "keyboard controller");
+	if (!err)
+		err = io_bus_register(bus, PORT_KBC_CMD, 1, kbc, r, "keyboard controller");
+	if (!err)
+		err = io_bus_register(bus, PORT_SYSCTL_A, 1, sysctl_a, r, "system control A");
+	return err;
+}
