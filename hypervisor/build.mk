@@ -9,7 +9,7 @@ HV_ELF := $(O)/bulkhead.elf
 HV_LDS := $(O)/bulkhead.ld
 
 # Every subsystem folder; a new folder is added here, nowhere else.
-HV_DIRS := arch/x86/boot arch/x86 arch/x86/vmx arch/x86/guest core mm boot acpi drivers lib
+HV_DIRS := arch/x86/boot arch/x86 arch/x86/vmx arch/x86/guest core mm boot acpi drivers dm lib
 HV_C_SRCS := $(foreach d,$(HV_DIRS),$(sort $(wildcard $(HV_SRC)/$(d)/*.c)))
 HV_S_SRCS := $(foreach d,$(HV_DIRS),$(sort $(wildcard $(HV_SRC)/$(d)/*.S)))
 HV_CONFIG_SRCS := $(CONFIG_TABLE_SRCS)

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
  * Architecture-neutral guest image loaders: ELF executables and raw images, plus the
- * guest-memory helpers the architecture's loaders (arch/x86/guest/bzimage.c) share.
+ * guest-memory helpers and the ELF phases the other loaders (core/multiboot_loader.c,
+ * arch/x86/guest/bzimage.c) share.
  *
  * Every loader runs in two phases: the first reads and checks every header field against
  * the image size and the VM's RAM and decides every destination; the second only writes.
@@ -17,33 +18,21 @@
 #include <bulkhead/unaligned.h>
 
 /* e_ident (gABI "ELF Identification"). */
-#define EI_CLASS      4
-#define EI_DATA	      5
-#define EI_VERSION    6
-#define ELFCLASS32    1
-#define ELFCLASS64    2
-#define ELFDATA2LSB   1
-#define EV_CURRENT    1
-#define ET_EXEC	      2
-#define EM_386	      3
-#define EM_X86_64     62
-#define PT_LOAD	      1
-#define EHDR32_SIZE   52
-#define EHDR64_SIZE   64
-#define PHDR32_SIZE   32
-#define PHDR64_SIZE   56
-/*
- * Kernels have a handful of PT_LOAD segments; the cap bounds the quadratic overlap check
- * and the stack array of segments.
- */
-#define ELF_MAX_PHNUM 64
-
-struct elf_seg {
-	u64 offset;
-	u64 paddr;
-	u64 filesz;
-	u64 memsz;
-};
+#define EI_CLASS    4
+#define EI_DATA	    5
+#define EI_VERSION  6
+#define ELFCLASS32  1
+#define ELFCLASS64  2
+#define ELFDATA2LSB 1
+#define EV_CURRENT  1
+#define ET_EXEC	    2
+#define EM_386	    3
+#define EM_X86_64   62
+#define PT_LOAD	    1
+#define EHDR32_SIZE 52
+#define EHDR64_SIZE 64
+#define PHDR32_SIZE 32
+#define PHDR64_SIZE 56
 
 /* [start, start + len) lies inside [0, size), without overflowing. */
 static bool range_in(u64 start, u64 len, u64 size)
@@ -170,7 +159,7 @@ int guest_mem_find_free(const struct guest_mem *mem, u64 len, u64 align, u64 min
 }
 
 /* Reads program header i into seg; false if it is not a PT_LOAD segment. */
-static bool elf_read_phdr(const u8 *ph, bool is64, struct elf_seg *seg)
+static bool elf_read_phdr(const u8 *ph, bool is64, struct guest_elf_seg *seg)
 {
 	if (read_le32(ph, 0) != PT_LOAD)
 		return false;
@@ -188,14 +177,13 @@ static bool elf_read_phdr(const u8 *ph, bool is64, struct elf_seg *seg)
 	return true;
 }
 
-int guest_load_elf(const void *image, u64 size, struct guest_mem *mem, struct guest_entry *entry)
+/* Phase 1 of guest_load_elf(): checks and records the segments, writes nothing. */
+int guest_elf_plan(const void *image, u64 size, const struct guest_mem *mem, struct guest_elf *elf)
 {
-	struct elf_seg segs[ELF_MAX_PHNUM];
 	const u8 *img = image;
-	u64 phoff, phentsize, ehsize, rip;
-	u32 phnum, nseg = 0, i, j;
+	u64 phoff, phentsize, ehsize;
+	u32 phnum, i, j;
 	bool is64;
-	int ret;
 
 	/* e_ident: magic, class, data encoding, version (gABI "ELF Identification"). */
 	if (!img || size < EHDR32_SIZE ||
@@ -215,20 +203,22 @@ int guest_load_elf(const void *image, u64 size, struct guest_mem *mem, struct gu
 	/* e_type at 16, e_machine at 18: only executables for this architecture. */
 	if (read_le16(img, 16) != ET_EXEC || read_le16(img, 18) != (is64 ? EM_X86_64 : EM_386))
 		return -ENOEXEC;
+	elf->is64 = is64;
+	elf->nseg = 0;
 	if (is64) {
-		rip = read_le64(img, 24);
+		elf->entry = read_le64(img, 24);
 		phoff = read_le64(img, 32);
 		phentsize = read_le16(img, 54);
 		phnum = read_le16(img, 56);
 	} else {
-		rip = read_le32(img, 24);
+		elf->entry = read_le32(img, 24);
 		phoff = read_le32(img, 28);
 		phentsize = read_le16(img, 42);
 		phnum = read_le16(img, 44);
 	}
 	if (phnum == 0)
 		return -ENOEXEC;
-	if (phnum > ELF_MAX_PHNUM)
+	if (phnum > GUEST_ELF_MAX_PHNUM)
 		return -E2BIG;
 	/* e_phentsize may be larger than the structure we read, never smaller. */
 	if (phentsize < (is64 ? PHDR64_SIZE : PHDR32_SIZE))
@@ -236,9 +226,9 @@ int guest_load_elf(const void *image, u64 size, struct guest_mem *mem, struct gu
 	if (!range_in(phoff, phentsize * phnum, size))
 		return -EINVAL;
 
-	/* Phase 1: every segment inside the image and RAM, no two overlapping. */
+	/* Every segment inside the image and RAM, no two overlapping. */
 	for (i = 0; i < phnum; i++) {
-		struct elf_seg *s = &segs[nseg];
+		struct guest_elf_seg *s = &elf->segs[elf->nseg];
 
 		if (!elf_read_phdr(img + phoff + (u64)i * phentsize, is64, s))
 			continue;
@@ -248,21 +238,29 @@ int guest_load_elf(const void *image, u64 size, struct guest_mem *mem, struct gu
 			return -EINVAL;
 		if (!guest_mem_contains(mem, s->paddr, s->memsz))
 			return -EFAULT;
-		for (j = 0; j < nseg; j++) {
-			if (overlaps(s->paddr, s->paddr + s->memsz, segs[j].paddr,
-				     segs[j].paddr + segs[j].memsz))
+		for (j = 0; j < elf->nseg; j++) {
+			if (overlaps(s->paddr, s->paddr + s->memsz, elf->segs[j].paddr,
+				     elf->segs[j].paddr + elf->segs[j].memsz))
 				return -EINVAL;
 		}
-		nseg++;
+		elf->nseg++;
 	}
-	if (nseg == 0)
+	if (elf->nseg == 0)
 		return -ENOEXEC;
-	if (!guest_mem_contains(mem, rip, 1))
+	if (!guest_mem_contains(mem, elf->entry, 1))
 		return -EFAULT;
+	return 0;
+}
 
-	/* Phase 2: copy the file part, zero-fill the rest (bss). */
-	for (i = 0; i < nseg; i++) {
-		const struct elf_seg *s = &segs[i];
+/* Phase 2: copies the file part of every segment and zero-fills the rest (bss). */
+int guest_elf_write(const void *image, const struct guest_mem *mem, const struct guest_elf *elf)
+{
+	const u8 *img = image;
+	u32 i;
+	int ret;
+
+	for (i = 0; i < elf->nseg; i++) {
+		const struct guest_elf_seg *s = &elf->segs[i];
 
 		ret = guest_mem_write(mem, s->paddr, img + s->offset, s->filesz);
 		if (!ret)
@@ -271,10 +269,23 @@ int guest_load_elf(const void *image, u64 size, struct guest_mem *mem, struct gu
 		if (ret)
 			return ret;
 	}
+	return 0;
+}
+
+int guest_load_elf(const void *image, u64 size, struct guest_mem *mem, struct guest_entry *entry)
+{
+	struct guest_elf elf;
+	int ret;
+
+	ret = guest_elf_plan(image, size, mem, &elf);
+	if (!ret)
+		ret = guest_elf_write(image, mem, &elf);
+	if (ret)
+		return ret;
 
 	*entry = (struct guest_entry){
-		.rip = rip,
-		.long_mode = is64,
+		.rip = elf.entry,
+		.long_mode = elf.is64,
 		.protected_mode = true,
 	};
 	return 0;

@@ -40,8 +40,8 @@ int vm_devices_init(struct vm *vm)
 	for (u32 i = 0; i < c->vuart_count && !err; i++) {
 		const struct vuart_config *vc = &c->vuarts[i];
 
-		err = vuart_init(&vm->vuarts[i], vc, vc->type == VUART_CONSOLE ? vm_console_tx : NULL,
-				 vm, NULL, NULL);
+		err = vuart_init(&vm->vuarts[i], vc,
+				 vc->type == VUART_CONSOLE ? vm_console_tx : NULL, vm, NULL, NULL);
 		if (!err)
 			err = vuart_attach(&vm->vuarts[i], &vm->pio);
 		vm->vuart_count = i + 1;

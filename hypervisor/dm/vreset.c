@@ -18,7 +18,7 @@
 #define PORT_KBC_CMD	   0x64
 #define PORT_SYSCTL_A	   0x92
 
-#define RST_CPU		 (1U << 2)
+#define RST_CPU		    (1U << 2)
 #define KBC_CMD_PULSE_RESET 0xfe
 
 static void request_reset(struct vreset *r, const char *how)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Guest image loaders: copy a kernel image (ELF, raw, Linux bzImage) into a VM's RAM and
- * describe the vCPU state it must be entered with.
+ * Guest image loaders: copy a kernel image (ELF, raw, Linux bzImage, multiboot) into a VM's
+ * RAM and describe the vCPU state it must be entered with.
  *
  * The images are untrusted in the sense that they may be corrupt: every header field is
  * checked against the image size and the VM's RAM, and a bad image is an error, never a
@@ -37,10 +37,13 @@ struct guest_mem {
  * The initial vCPU state the backend sets up before the first VM entry.
  *
  * - protected_mode only: 32-bit protected mode, paging off, flat 4 GiB code and data
- *   segments (base 0), interrupts off; entered at eip = rip, esi = rsi.
+ *   segments (base 0), interrupts off; entered at eip = rip, eax = rax, ebx = rbx,
+ *   esi = rsi.
  * - long_mode (implies protected_mode): 64-bit mode, CR0.PE/PG, CR4.PAE, EFER.LME/LMA,
  *   flat 64-bit code segment and flat data segments, interrupts off, and page tables
- *   that identity-map (at least) all of the VM's RAM; entered at rip with rsi.
+ *   that identity-map (at least) all of the VM's RAM; entered at rip with rax, rbx, rsi.
+ * The general-purpose registers not listed here are 0, as are rax, rbx and rsi unless a
+ * loader below says otherwise.
  *
  * Per loader:
  * - bzImage (boot.rst "64-bit BOOT PROTOCOL"): long mode, rip = load address + 0x200,
@@ -50,12 +53,17 @@ struct guest_mem {
  * - ELF32: protected mode, eip = e_entry, esi = 0.
  * - raw: protected mode at the scenario's entry, esi = 0; the scenario decides what the
  *   image expects beyond that.
+ * - multiboot (Multiboot 0.6.96, 3.2 "Machine state"): protected mode, also for an ELF64
+ *   container, at the header's entry_addr or e_entry; eax = 0x2BADB002, ebx =
+ *   guest-physical address of the multiboot information.
  */
 struct guest_entry {
 	u64 rip;
 	u64 rsi;
 	bool long_mode;
 	bool protected_mode;
+	u64 rax;
+	u64 rbx;
 };
 
 /*
@@ -88,6 +96,36 @@ int guest_mem_find_free(const struct guest_mem *mem, u64 len, u64 align, u64 min
 int guest_load_elf(const void *image, u64 size, struct guest_mem *mem, struct guest_entry *entry);
 
 /*
+ * The two phases of guest_load_elf(), shared with the multiboot loader, which loads ELF
+ * kernels the same way but enters them differently and places more around them.
+ * guest_elf_plan() checks everything guest_load_elf() checks, with the same errors, and
+ * records the PT_LOAD segments (memsz > 0) in elf; it writes nothing.
+ * guest_elf_write() then copies them and zero-fills their bss.
+ */
+/*
+ * Kernels have a handful of PT_LOAD segments; the cap on program headers bounds the
+ * quadratic overlap check and struct guest_elf (2 KiB, on the caller's stack).
+ */
+#define GUEST_ELF_MAX_PHNUM 64
+
+struct guest_elf_seg {
+	u64 offset;
+	u64 paddr;
+	u64 filesz;
+	u64 memsz;
+};
+
+struct guest_elf {
+	struct guest_elf_seg segs[GUEST_ELF_MAX_PHNUM];
+	u32 nseg;
+	u64 entry; /* e_entry */
+	bool is64; /* ELFCLASS64 (x86-64) rather than ELFCLASS32 (i386) */
+};
+
+int guest_elf_plan(const void *image, u64 size, const struct guest_mem *mem, struct guest_elf *elf);
+int guest_elf_write(const void *image, const struct guest_mem *mem, const struct guest_elf *elf);
+
+/*
  * Copies the image to load_addr, entered at entry. -EINVAL for an empty image,
  * -EFAULT when the image or the entry point is outside RAM.
  */
@@ -107,5 +145,24 @@ int guest_load_raw(const void *image, u64 size, u64 load_addr, u64 entry, struct
  */
 int guest_load_bzimage(const void *image, u64 size, const void *initrd, u64 initrd_size,
 		       const char *cmdline, struct guest_mem *mem, struct guest_entry *out);
+
+/*
+ * Loads a multiboot (version 1) kernel (Multiboot 0.6.96): the kernel by the header's
+ * address fields (flags bit 16) or else as an ELF (see guest_load_elf()), the module
+ * (optional: module NULL or module_size 0; module_string NULL reads as ""), and the
+ * multiboot information with the command line (NULL for none), the VM's RAM as the
+ * memory map and "Bulkhead" as the boot loader name. Guest-physical 0-0x1fff is never
+ * written: a kernel that would occupy it is refused. See core/multiboot_loader.c for the
+ * placement rules.
+ * -ENOEXEC: no multiboot header in the first 8 KiB, or (without bit 16) not an executable
+ * x86 ELF; -ENOTSUP: the header requires a video mode or an unknown feature (flags bits
+ * 2-15); -EINVAL: truncated image or inconsistent header; -EFAULT: the kernel lies outside
+ * RAM, above 4 GiB or in the first 8 KiB; -E2BIG: command line or module string longer
+ * than 4095 characters, more than 128 RAM regions, or too many ELF program headers;
+ * -ENOSPC: no room for the module or the information below 4 GiB.
+ */
+int guest_load_multiboot(const void *image, u64 size, const void *module, u64 module_size,
+			 const char *module_string, const char *cmdline, struct guest_mem *mem,
+			 struct guest_entry *out);
 
 #endif

@@ -12,8 +12,8 @@
 
 struct vcpu;
 
-#define HC_ID(n)	    ((0x80ULL << 24) | (n))
-#define HC_GET_API_VERSION  HC_ID(0x00)
+#define HC_ID(n)	   ((0x80ULL << 24) | (n))
+#define HC_GET_API_VERSION HC_ID(0x00)
 
 /* Bulkhead's API version as HC_GET_API_VERSION reports it. */
 #define BULKHEAD_API_MAJOR 1

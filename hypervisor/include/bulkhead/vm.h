@@ -29,9 +29,9 @@ enum vm_state {
 };
 
 enum vcpu_state {
-	VCPU_OFFLINE,	 /* not started (an AP before its start-up IPI) */
-	VCPU_RUNNING,	 /* in the guest, or about to enter it */
-	VCPU_PARKED,	 /* out of the guest for a VM-wide request */
+	VCPU_OFFLINE, /* not started (an AP before its start-up IPI) */
+	VCPU_RUNNING, /* in the guest, or about to enter it */
+	VCPU_PARKED,  /* out of the guest for a VM-wide request */
 	VCPU_STOPPED,
 };
 

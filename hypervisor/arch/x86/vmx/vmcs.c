@@ -168,10 +168,10 @@ static void set_segment(enum vmcs_seg seg, u16 sel, u64 base, u32 limit, u32 ar)
 	vmcs_write(VMCS_GUEST_AR(seg), ar);
 }
 
-#define AR_CODE	     (0xbU | AR_S | AR_P) /* execute/read, accessed */
-#define AR_DATA	     (0x3U | AR_S | AR_P) /* read/write, accessed */
-#define AR_TSS_BUSY  (0xbU | AR_P)
-#define AR_LDT	     (0x2U | AR_P)
+#define AR_CODE	    (0xbU | AR_S | AR_P) /* execute/read, accessed */
+#define AR_DATA	    (0x3U | AR_S | AR_P) /* read/write, accessed */
+#define AR_TSS_BUSY (0xbU | AR_P)
+#define AR_LDT	    (0x2U | AR_P)
 
 /*
  * Segment state for the start mode. Real mode is the INIT state of an AP: CS from the

@@ -15,10 +15,10 @@
 #include <asm/vmx_internal.h>
 
 /* Exit qualification for I/O instructions (SDM Vol 3C table 28-5). */
-#define IOQ_SIZE(q)   (((q)&7) + 1)
-#define IOQ_IN	      (1U << 3)
-#define IOQ_STRING    (1U << 4)
-#define IOQ_PORT(q)   (((q) >> 16) & 0xffff)
+#define IOQ_SIZE(q) (((q)&7) + 1)
+#define IOQ_IN	    (1U << 3)
+#define IOQ_STRING  (1U << 4)
+#define IOQ_PORT(q) (((q) >> 16) & 0xffff)
 
 static u64 size_mask(u32 size)
 {

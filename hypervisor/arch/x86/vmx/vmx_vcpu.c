@@ -79,8 +79,7 @@ void vmx_inject_pending(struct vcpu *vcpu)
 
 void vmx_skip_instruction(struct vcpu *vcpu)
 {
-	vmcs_write(VMCS_GUEST_RIP,
-		   vmcs_read(VMCS_GUEST_RIP) + vmcs_read(VMCS_EXIT_INSTR_LEN));
+	vmcs_write(VMCS_GUEST_RIP, vmcs_read(VMCS_GUEST_RIP) + vmcs_read(VMCS_EXIT_INSTR_LEN));
 	/* Skipping an instruction ends STI/MOV-SS blocking (SDM 25.4.2). */
 	if (vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) & 0x3)
 		vmcs_clear_bits(VMCS_GUEST_INTERRUPTIBILITY, 0x3);
@@ -233,8 +232,8 @@ void vcpu_vendor_dump(struct vcpu *vcpu)
 		(unsigned long long)g[7], (unsigned long long)g[5], (unsigned long long)g[8]);
 	pr_info("  r9  %016llx r10 %016llx r11 %016llx r12 %016llx\n", (unsigned long long)g[9],
 		(unsigned long long)g[10], (unsigned long long)g[11], (unsigned long long)g[12]);
-	pr_info("  r13 %016llx r14 %016llx r15 %016llx cr2 %016llx\n",
-		(unsigned long long)g[13], (unsigned long long)g[14], (unsigned long long)g[15],
+	pr_info("  r13 %016llx r14 %016llx r15 %016llx cr2 %016llx\n", (unsigned long long)g[13],
+		(unsigned long long)g[14], (unsigned long long)g[15],
 		(unsigned long long)vcpu->arch.cr2);
 	pr_info("  cr0 %016llx (virtual %llx) cr3 %016llx cr4 %016llx (virtual %llx)\n",
 		(unsigned long long)vmcs_read(VMCS_GUEST_CR0),
@@ -243,8 +242,7 @@ void vcpu_vendor_dump(struct vcpu *vcpu)
 		(unsigned long long)vmcs_read(VMCS_GUEST_CR4),
 		(unsigned long long)vcpu->arch.cr4.virtual_value);
 	pr_info("  efer %llx (virtual %llx) entry controls %llx\n",
-		(unsigned long long)vmcs_read(VMCS_GUEST_EFER),
-		(unsigned long long)vcpu->arch.efer,
+		(unsigned long long)vmcs_read(VMCS_GUEST_EFER), (unsigned long long)vcpu->arch.efer,
 		(unsigned long long)vmcs_read(VMCS_ENTRY_CTLS));
 	for (enum vmcs_seg s = SEG_ES; s < SEG_COUNT; s++)
 		pr_info("  %-4s sel %04llx base %016llx limit %08llx ar %05llx\n", seg_names[s],
@@ -254,5 +252,6 @@ void vcpu_vendor_dump(struct vcpu *vcpu)
 			(unsigned long long)vmcs_read(VMCS_GUEST_AR(s)));
 	pr_info("  interruptibility %llx activity %llx exits %llu\n",
 		(unsigned long long)vmcs_read(VMCS_GUEST_INTERRUPTIBILITY),
-		(unsigned long long)vmcs_read(VMCS_GUEST_ACTIVITY), (unsigned long long)vcpu->exits);
+		(unsigned long long)vmcs_read(VMCS_GUEST_ACTIVITY),
+		(unsigned long long)vcpu->exits);
 }

@@ -48,8 +48,8 @@ static int build_msr_bitmap(struct vm *vm)
 	vm->arch.efer_guest_owned = EFER_SCE | EFER_NXE;
 	for (u32 i = 0; i < own->msr_count; i++)
 		if (own->msrs[i].index == MSR_IA32_EFER && own->msrs[i].policy == MSR_TRAP)
-			vm->arch.efer_guest_owned = own->msrs[i].guest_owned_mask &
-						    (EFER_SCE | EFER_NXE);
+			vm->arch.efer_guest_owned =
+				own->msrs[i].guest_owned_mask & (EFER_SCE | EFER_NXE);
 	return 0;
 }
 

@@ -78,8 +78,8 @@ struct vcpu_arch {
 	u64 cr2; /* not in the VMCS: switched by hand around VM entry */
 	u64 xcr0;
 	struct vcr cr0, cr4;
-	u64 cr8;    /* the virtual TPR (no APIC virtualization yet) */
-	u64 efer;   /* virtual EFER: what the guest wrote, LMA as the CPU set it */
+	u64 cr8;  /* the virtual TPR (no APIC virtualization yet) */
+	u64 efer; /* virtual EFER: what the guest wrote, LMA as the CPU set it */
 	u64 tsc_adjust;
 	u64 apic_base;
 	u64 mtrr_def_type;
@@ -90,8 +90,8 @@ struct vcpu_arch {
 
 struct vm_arch {
 	struct ept ept;
-	u8 *msr_bitmap; /* one page, shared by the VM's vCPUs */
-	u8 *io_bitmap;	/* two pages: A then B */
+	u8 *msr_bitmap;	      /* one page, shared by the VM's vCPUs */
+	u8 *io_bitmap;	      /* two pages: A then B */
 	u64 efer_guest_owned; /* EFER bits written through (the rest are the host's) */
 };
 

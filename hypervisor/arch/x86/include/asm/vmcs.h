@@ -7,22 +7,22 @@
 #define ASM_VMCS_H
 
 /* 16-bit fields (B.1). */
-#define VMCS_VPID	       0x0000
-#define VMCS_GUEST_ES_SEL      0x0800
-#define VMCS_GUEST_CS_SEL      0x0802
-#define VMCS_GUEST_SS_SEL      0x0804
-#define VMCS_GUEST_DS_SEL      0x0806
-#define VMCS_GUEST_FS_SEL      0x0808
-#define VMCS_GUEST_GS_SEL      0x080a
-#define VMCS_GUEST_LDTR_SEL    0x080c
-#define VMCS_GUEST_TR_SEL      0x080e
-#define VMCS_HOST_ES_SEL       0x0c00
-#define VMCS_HOST_CS_SEL       0x0c02
-#define VMCS_HOST_SS_SEL       0x0c04
-#define VMCS_HOST_DS_SEL       0x0c06
-#define VMCS_HOST_FS_SEL       0x0c08
-#define VMCS_HOST_GS_SEL       0x0c0a
-#define VMCS_HOST_TR_SEL       0x0c0c
+#define VMCS_VPID	    0x0000
+#define VMCS_GUEST_ES_SEL   0x0800
+#define VMCS_GUEST_CS_SEL   0x0802
+#define VMCS_GUEST_SS_SEL   0x0804
+#define VMCS_GUEST_DS_SEL   0x0806
+#define VMCS_GUEST_FS_SEL   0x0808
+#define VMCS_GUEST_GS_SEL   0x080a
+#define VMCS_GUEST_LDTR_SEL 0x080c
+#define VMCS_GUEST_TR_SEL   0x080e
+#define VMCS_HOST_ES_SEL    0x0c00
+#define VMCS_HOST_CS_SEL    0x0c02
+#define VMCS_HOST_SS_SEL    0x0c04
+#define VMCS_HOST_DS_SEL    0x0c06
+#define VMCS_HOST_FS_SEL    0x0c08
+#define VMCS_HOST_GS_SEL    0x0c0a
+#define VMCS_HOST_TR_SEL    0x0c0c
 
 /* 64-bit fields (B.2). */
 #define VMCS_IO_BITMAP_A	 0x2000
@@ -44,73 +44,73 @@
 #define VMCS_HOST_EFER		 0x2c02
 
 /* 32-bit fields (B.3). */
-#define VMCS_PIN_CTLS		 0x4000
-#define VMCS_PROC_CTLS		 0x4002
-#define VMCS_EXCEPTION_BITMAP	 0x4004
-#define VMCS_PF_ERR_MASK	 0x4006
-#define VMCS_PF_ERR_MATCH	 0x4008
-#define VMCS_CR3_TARGET_COUNT	 0x400a
-#define VMCS_EXIT_CTLS		 0x400c
-#define VMCS_EXIT_MSR_STORE_CNT	 0x400e
-#define VMCS_EXIT_MSR_LOAD_CNT	 0x4010
-#define VMCS_ENTRY_CTLS		 0x4012
-#define VMCS_ENTRY_MSR_LOAD_CNT	 0x4014
-#define VMCS_ENTRY_INTR_INFO	 0x4016
-#define VMCS_ENTRY_EXC_ERR	 0x4018
-#define VMCS_ENTRY_INSTR_LEN	 0x401a
-#define VMCS_TPR_THRESHOLD	 0x401c
-#define VMCS_PROC_CTLS2		 0x401e
-#define VMCS_PLE_GAP		 0x4020
-#define VMCS_PLE_WINDOW		 0x4022
-#define VMCS_INSTR_ERROR	 0x4400
-#define VMCS_EXIT_REASON	 0x4402
-#define VMCS_EXIT_INTR_INFO	 0x4404
-#define VMCS_EXIT_INTR_ERR	 0x4406
-#define VMCS_IDT_VECTORING_INFO	 0x4408
-#define VMCS_IDT_VECTORING_ERR	 0x440a
-#define VMCS_EXIT_INSTR_LEN	 0x440c
-#define VMCS_EXIT_INSTR_INFO	 0x440e
-#define VMCS_GUEST_ES_LIMIT	 0x4800
-#define VMCS_GUEST_GDTR_LIMIT	 0x4810
-#define VMCS_GUEST_IDTR_LIMIT	 0x4812
-#define VMCS_GUEST_ES_AR	 0x4814
+#define VMCS_PIN_CTLS		    0x4000
+#define VMCS_PROC_CTLS		    0x4002
+#define VMCS_EXCEPTION_BITMAP	    0x4004
+#define VMCS_PF_ERR_MASK	    0x4006
+#define VMCS_PF_ERR_MATCH	    0x4008
+#define VMCS_CR3_TARGET_COUNT	    0x400a
+#define VMCS_EXIT_CTLS		    0x400c
+#define VMCS_EXIT_MSR_STORE_CNT	    0x400e
+#define VMCS_EXIT_MSR_LOAD_CNT	    0x4010
+#define VMCS_ENTRY_CTLS		    0x4012
+#define VMCS_ENTRY_MSR_LOAD_CNT	    0x4014
+#define VMCS_ENTRY_INTR_INFO	    0x4016
+#define VMCS_ENTRY_EXC_ERR	    0x4018
+#define VMCS_ENTRY_INSTR_LEN	    0x401a
+#define VMCS_TPR_THRESHOLD	    0x401c
+#define VMCS_PROC_CTLS2		    0x401e
+#define VMCS_PLE_GAP		    0x4020
+#define VMCS_PLE_WINDOW		    0x4022
+#define VMCS_INSTR_ERROR	    0x4400
+#define VMCS_EXIT_REASON	    0x4402
+#define VMCS_EXIT_INTR_INFO	    0x4404
+#define VMCS_EXIT_INTR_ERR	    0x4406
+#define VMCS_IDT_VECTORING_INFO	    0x4408
+#define VMCS_IDT_VECTORING_ERR	    0x440a
+#define VMCS_EXIT_INSTR_LEN	    0x440c
+#define VMCS_EXIT_INSTR_INFO	    0x440e
+#define VMCS_GUEST_ES_LIMIT	    0x4800
+#define VMCS_GUEST_GDTR_LIMIT	    0x4810
+#define VMCS_GUEST_IDTR_LIMIT	    0x4812
+#define VMCS_GUEST_ES_AR	    0x4814
 #define VMCS_GUEST_INTERRUPTIBILITY 0x4824
-#define VMCS_GUEST_ACTIVITY	 0x4826
-#define VMCS_GUEST_SYSENTER_CS	 0x482a
-#define VMCS_HOST_SYSENTER_CS	 0x4c00
+#define VMCS_GUEST_ACTIVITY	    0x4826
+#define VMCS_GUEST_SYSENTER_CS	    0x482a
+#define VMCS_HOST_SYSENTER_CS	    0x4c00
 
 /* Natural-width fields (B.4). */
-#define VMCS_CR0_MASK		 0x6000
-#define VMCS_CR4_MASK		 0x6002
-#define VMCS_CR0_READ_SHADOW	 0x6004
-#define VMCS_CR4_READ_SHADOW	 0x6006
-#define VMCS_EXIT_QUALIFICATION	 0x6400
-#define VMCS_GUEST_LINEAR_ADDR	 0x640a
-#define VMCS_GUEST_CR0		 0x6800
-#define VMCS_GUEST_CR3		 0x6802
-#define VMCS_GUEST_CR4		 0x6804
-#define VMCS_GUEST_ES_BASE	 0x6806
-#define VMCS_GUEST_GDTR_BASE	 0x6816
-#define VMCS_GUEST_IDTR_BASE	 0x6818
-#define VMCS_GUEST_DR7		 0x681a
-#define VMCS_GUEST_RSP		 0x681c
-#define VMCS_GUEST_RIP		 0x681e
-#define VMCS_GUEST_RFLAGS	 0x6820
-#define VMCS_GUEST_PENDING_DBG	 0x6822
-#define VMCS_GUEST_SYSENTER_ESP	 0x6824
-#define VMCS_GUEST_SYSENTER_EIP	 0x6826
-#define VMCS_HOST_CR0		 0x6c00
-#define VMCS_HOST_CR3		 0x6c02
-#define VMCS_HOST_CR4		 0x6c04
-#define VMCS_HOST_FS_BASE	 0x6c06
-#define VMCS_HOST_GS_BASE	 0x6c08
-#define VMCS_HOST_TR_BASE	 0x6c0a
-#define VMCS_HOST_GDTR_BASE	 0x6c0c
-#define VMCS_HOST_IDTR_BASE	 0x6c0e
-#define VMCS_HOST_SYSENTER_ESP	 0x6c10
-#define VMCS_HOST_SYSENTER_EIP	 0x6c12
-#define VMCS_HOST_RSP		 0x6c14
-#define VMCS_HOST_RIP		 0x6c16
+#define VMCS_CR0_MASK		0x6000
+#define VMCS_CR4_MASK		0x6002
+#define VMCS_CR0_READ_SHADOW	0x6004
+#define VMCS_CR4_READ_SHADOW	0x6006
+#define VMCS_EXIT_QUALIFICATION 0x6400
+#define VMCS_GUEST_LINEAR_ADDR	0x640a
+#define VMCS_GUEST_CR0		0x6800
+#define VMCS_GUEST_CR3		0x6802
+#define VMCS_GUEST_CR4		0x6804
+#define VMCS_GUEST_ES_BASE	0x6806
+#define VMCS_GUEST_GDTR_BASE	0x6816
+#define VMCS_GUEST_IDTR_BASE	0x6818
+#define VMCS_GUEST_DR7		0x681a
+#define VMCS_GUEST_RSP		0x681c
+#define VMCS_GUEST_RIP		0x681e
+#define VMCS_GUEST_RFLAGS	0x6820
+#define VMCS_GUEST_PENDING_DBG	0x6822
+#define VMCS_GUEST_SYSENTER_ESP 0x6824
+#define VMCS_GUEST_SYSENTER_EIP 0x6826
+#define VMCS_HOST_CR0		0x6c00
+#define VMCS_HOST_CR3		0x6c02
+#define VMCS_HOST_CR4		0x6c04
+#define VMCS_HOST_FS_BASE	0x6c06
+#define VMCS_HOST_GS_BASE	0x6c08
+#define VMCS_HOST_TR_BASE	0x6c0a
+#define VMCS_HOST_GDTR_BASE	0x6c0c
+#define VMCS_HOST_IDTR_BASE	0x6c0e
+#define VMCS_HOST_SYSENTER_ESP	0x6c10
+#define VMCS_HOST_SYSENTER_EIP	0x6c12
+#define VMCS_HOST_RSP		0x6c14
+#define VMCS_HOST_RIP		0x6c16
 
 /*
  * Guest segment fields come in runs of eight in the order ES, CS, SS, DS, FS, GS, LDTR,
@@ -174,13 +174,13 @@ enum vmcs_seg { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_LDTR, SEG_TR
 #define PROC2_XSAVES	      (1U << 20)
 
 /* VM-exit controls (25.7.1). */
-#define EXIT_SAVE_DEBUGCTL   (1U << 2)
-#define EXIT_HOST_ADDR64     (1U << 9)
-#define EXIT_ACK_INTR	     (1U << 15)
-#define EXIT_SAVE_PAT	     (1U << 18)
-#define EXIT_LOAD_PAT	     (1U << 19)
-#define EXIT_SAVE_EFER	     (1U << 20)
-#define EXIT_LOAD_EFER	     (1U << 21)
+#define EXIT_SAVE_DEBUGCTL (1U << 2)
+#define EXIT_HOST_ADDR64   (1U << 9)
+#define EXIT_ACK_INTR	   (1U << 15)
+#define EXIT_SAVE_PAT	   (1U << 18)
+#define EXIT_LOAD_PAT	   (1U << 19)
+#define EXIT_SAVE_EFER	   (1U << 20)
+#define EXIT_LOAD_EFER	   (1U << 21)
 
 /* VM-entry controls (25.8.1). */
 #define ENTRY_LOAD_DEBUGCTL (1U << 2)
@@ -189,20 +189,20 @@ enum vmcs_seg { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_LDTR, SEG_TR
 #define ENTRY_LOAD_EFER	    (1U << 15)
 
 /* Interruption information (VM-entry 25.8.3, VM-exit 25.9.2). */
-#define INTR_INFO_VALID	     (1U << 31)
-#define INTR_INFO_ERR_VALID  (1U << 11)
-#define INTR_TYPE_EXT_INTR   (0U << 8)
-#define INTR_TYPE_NMI	     (2U << 8)
-#define INTR_TYPE_HW_EXC     (3U << 8)
-#define INTR_TYPE_SW_INTR    (4U << 8)
-#define INTR_TYPE_PRIV_SW    (5U << 8)
-#define INTR_TYPE_SW_EXC     (6U << 8)
-#define INTR_TYPE_MASK	     (7U << 8)
+#define INTR_INFO_VALID	    (1U << 31)
+#define INTR_INFO_ERR_VALID (1U << 11)
+#define INTR_TYPE_EXT_INTR  (0U << 8)
+#define INTR_TYPE_NMI	    (2U << 8)
+#define INTR_TYPE_HW_EXC    (3U << 8)
+#define INTR_TYPE_SW_INTR   (4U << 8)
+#define INTR_TYPE_PRIV_SW   (5U << 8)
+#define INTR_TYPE_SW_EXC    (6U << 8)
+#define INTR_TYPE_MASK	    (7U << 8)
 
 /* Guest activity states (25.4.2). */
-#define ACTIVITY_ACTIVE	  0
-#define ACTIVITY_HLT	  1
-#define ACTIVITY_SHUTDOWN 2
+#define ACTIVITY_ACTIVE	   0
+#define ACTIVITY_HLT	   1
+#define ACTIVITY_SHUTDOWN  2
 #define ACTIVITY_WAIT_SIPI 3
 
 #ifndef __ASSEMBLY__

@@ -79,11 +79,11 @@ static inline bool vmx_vmptrld(paddr_t vmcs)
 }
 
 /* INVEPT / INVVPID types (SDM Vol 3C 31.3). */
-#define INVEPT_SINGLE_CONTEXT	1
-#define INVEPT_ALL_CONTEXT	2
-#define INVVPID_ADDRESS		0
-#define INVVPID_SINGLE_CONTEXT	1
-#define INVVPID_ALL_CONTEXT	2
+#define INVEPT_SINGLE_CONTEXT  1
+#define INVEPT_ALL_CONTEXT     2
+#define INVVPID_ADDRESS	       0
+#define INVVPID_SINGLE_CONTEXT 1
+#define INVVPID_ALL_CONTEXT    2
 
 static inline bool vmx_invept(u64 type, u64 eptp)
 {
