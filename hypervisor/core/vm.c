@@ -334,8 +334,7 @@ static void vm_boot(struct vm *vm)
 		.protected_mode = entry.protected_mode,
 		.long_mode = entry.long_mode,
 	};
-	vcpu_vendor_reset(bsp);
-	vmsr_reset(bsp);
+	bsp->start_pending = true;
 	for (u32 i = 1; i < vm->vcpu_count; i++)
 		vm->vcpus[i].state = VCPU_OFFLINE;
 	vm->boots++;
@@ -391,6 +390,12 @@ static void vcpu_service(struct vcpu *vcpu)
 		}
 		vcpu->initialized = true;
 	}
+	if (vcpu->requests & VCPU_REQ_INIT) {
+		/* INIT: out of the guest, waiting for a start-up IPI (SDM Vol 3A 9.4.4). */
+		if (vcpu->state == VCPU_RUNNING)
+			vcpu->state = VCPU_OFFLINE;
+		__atomic_fetch_and(&vcpu->requests, ~VCPU_REQ_INIT, __ATOMIC_SEQ_CST);
+	}
 	if (vcpu->requests & VCPU_REQ_PARK) {
 		if (vcpu->state == VCPU_RUNNING)
 			vcpu->state = VCPU_PARKED;
@@ -400,8 +405,40 @@ static void vcpu_service(struct vcpu *vcpu)
 	}
 	if (vcpu->id == 0)
 		vm_complete_request(vcpu->vm);
+	if (vcpu->state == VCPU_RUNNING && vcpu->start_pending) {
+		vcpu_vendor_reset(vcpu);
+		vmsr_reset(vcpu);
+		vcpu->start_pending = false;
+	}
 	if (vcpu->state == VCPU_RUNNING && !vcpu->requests)
 		vcpu_vendor_run(vcpu);
+}
+
+void vcpu_send_init(struct vcpu *target)
+{
+	/* The boot vCPU keeps running: a VM resets through its reset ports instead. */
+	if (target->id == 0)
+		return;
+	__atomic_fetch_or(&target->requests, VCPU_REQ_INIT, __ATOMIC_SEQ_CST);
+	vcpu_kick(target);
+}
+
+void vcpu_send_sipi(struct vcpu *target, u8 vector)
+{
+	struct vm *vm = target->vm;
+	u64 flags = spin_lock_irqsave(&vm->lock);
+
+	/* Only a vCPU waiting for SIPI starts; otherwise the IPI is ignored (SDM 9.4.4). */
+	if (vm->state == VM_STATE_RUNNING && target->state == VCPU_OFFLINE &&
+	    !(target->requests & VCPU_REQ_INIT)) {
+		target->arch.start = (struct vcpu_start_state){.rip = (u64)vector << 12};
+		target->start_pending = true;
+		__atomic_store_n(&target->state, VCPU_RUNNING, __ATOMIC_SEQ_CST);
+		pr_info("vm%u: vcpu%u started at 0x%x by start-up IPI\n", vm->id, target->id,
+			vector << 12);
+	}
+	spin_unlock_irqrestore(&vm->lock, flags);
+	vcpu_kick(target);
 }
 
 int vcpu_halt(struct vcpu *vcpu)

@@ -3,6 +3,7 @@
  * Every VM's emulated devices, from its configuration: its vUARTs (console ones feed the
  * hypervisor console, linked ones each other) and the platform reset ports.
  */
+#include <bulkhead/arch.h>
 #include <bulkhead/errno.h>
 #include <bulkhead/log.h>
 #include <bulkhead/vm.h>
@@ -48,6 +49,8 @@ int vm_devices_init(struct vm *vm)
 	}
 	if (!err)
 		err = vreset_attach(&vm->reset_ports, vm, &vm->pio);
+	if (!err)
+		err = vm_arch_devices_init(vm);
 	/* Links need both ends: made when the last VM has its vUARTs. */
 	if (!err && vm->id + 1 == vm_config_count())
 		err = link_vuarts();

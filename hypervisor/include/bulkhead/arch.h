@@ -13,6 +13,7 @@ struct boot_info;
 struct memmap;
 
 struct acpi_info;
+struct vm;
 
 /* Boot steps, called in order by core/init.c. Each returns 0 or a negative error. */
 void arch_early_init(void);			/* BSP descriptor tables, per-CPU data */
@@ -23,6 +24,8 @@ int arch_platform_init(void);			/* time source, interrupt controller */
 u32 arch_smp_init(const struct acpi_info *acpi);
 int arch_smp_selftest(void); /* an IPI round trip to every CPU */
 int arch_virt_check(void);   /* hardware virtualization on every CPU */
+/* Registers the architecture's platform devices (LAPIC, ...) on a new VM's buses. */
+int vm_arch_devices_init(struct vm *vm);
 /* Runs fn on cpu (waits for it); used by debug facilities. */
 int arch_run_on_cpu(u32 cpu, void (*fn)(void *), void *arg);
 

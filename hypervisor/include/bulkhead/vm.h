@@ -37,6 +37,7 @@ enum vcpu_state {
 
 /* Requests a vCPU handles before its next VM entry. */
 #define VCPU_REQ_PARK (1U << 0) /* leave the guest and wait (stop, reset) */
+#define VCPU_REQ_INIT (1U << 1) /* INIT IPI: wait for a start-up IPI */
 
 #define VM_MAX_VUARTS 4
 
@@ -48,7 +49,8 @@ struct vcpu {
 	u32 pcpu; /* the physical CPU it runs on */
 	volatile enum vcpu_state state;
 	volatile u32 requests;
-	bool initialized; /* the backend's per-vCPU state exists (made on its own CPU) */
+	bool initialized;   /* the backend's per-vCPU state exists (made on its own CPU) */
+	bool start_pending; /* load arch.start before the next entry */
 	u64 exits;
 	struct vcpu_arch arch;
 };
@@ -101,5 +103,8 @@ const char *vcpu_state_name(enum vcpu_state state);
 void pcpu_run_loop(void) __attribute__((noreturn));
 /* Makes a vCPU's CPU leave the guest and look at its requests. */
 void vcpu_kick(struct vcpu *vcpu);
+/* INIT and start-up IPIs between a VM's vCPUs (from its virtual LAPIC). */
+void vcpu_send_init(struct vcpu *target);
+void vcpu_send_sipi(struct vcpu *target, u8 vector);
 
 #endif

@@ -10,6 +10,7 @@
 #include <bulkhead/vm.h>
 #include <asm/msr-index.h>
 #include <asm/processor.h>
+#include <asm/vlapic.h>
 #include <asm/vmsr.h>
 
 #define MSR_IA32_TSC	       0x00000010
@@ -63,6 +64,7 @@ void vmsr_reset(struct vcpu *vcpu)
 	a->mtrr_def_type = 0;
 	a->apic_base = APIC_BASE_DEFAULT | APIC_BASE_EN | (vcpu->id == 0 ? APIC_BASE_BSP : 0);
 	vcpu_vendor_set_tsc_offset(vcpu, 0);
+	vlapic_reset(vcpu);
 }
 
 /* PAT entries must be UC, WC, WT, WP, WB or UC- (SDM Vol 3A 13.12.2). */
@@ -154,6 +156,8 @@ int vmsr_read(struct vcpu *vcpu, u32 msr, u64 *value)
 		*value = vcpu_vendor_get_tsc_aux(vcpu);
 		return 0;
 	default:
+		if (msr >= X2APIC_MSR_FIRST && msr <= X2APIC_MSR_LAST)
+			return vlapic_msr_read(vcpu, msr, value);
 		return -EFAULT;
 	}
 }
@@ -179,8 +183,16 @@ int vmsr_write(struct vcpu *vcpu, u32 msr, u64 value)
 		a->tsc_adjust = value;
 		return 0;
 	case MSR_IA32_APIC_BASE:
-		/* Only the enable bits may change until the virtual LAPIC exists. */
+		/*
+		 * The base address stays put and the BSP flag is read-only; EXTD without EN
+		 * is invalid, as is leaving x2APIC mode without disabling (SDM 11.12.5).
+		 */
 		if ((value ^ a->apic_base) & ~(APIC_BASE_EN | APIC_BASE_EXTD))
+			return -EFAULT;
+		if ((value & APIC_BASE_EXTD) && !(value & APIC_BASE_EN))
+			return -EFAULT;
+		if ((a->apic_base & APIC_BASE_EXTD) && (value & APIC_BASE_EN) &&
+		    !(value & APIC_BASE_EXTD))
 			return -EFAULT;
 		a->apic_base = value;
 		return 0;
@@ -211,6 +223,8 @@ int vmsr_write(struct vcpu *vcpu, u32 msr, u64 value)
 		vcpu_vendor_set_tsc_aux(vcpu, value);
 		return 0;
 	default:
+		if (msr >= X2APIC_MSR_FIRST && msr <= X2APIC_MSR_LAST)
+			return vlapic_msr_write(vcpu, msr, value);
 		return -EFAULT;
 	}
 }

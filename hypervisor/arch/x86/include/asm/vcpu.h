@@ -82,6 +82,8 @@ struct vcpu_arch {
 	u64 efer; /* virtual EFER: what the guest wrote, LMA as the CPU set it */
 	u64 tsc_adjust;
 	u64 apic_base;
+	u32 lapic_svr; /* virtual LAPIC registers (guest/vlapic.c) */
+	u64 lapic_icr;
 	u64 mtrr_def_type;
 	struct pending_exception exception;
 	struct vcpu_start_state start;
