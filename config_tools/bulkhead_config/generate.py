@@ -140,6 +140,12 @@ def vm_tables(scenario: Scenario, board: Board) -> str:
                 for m in sorted(vm.ownership.msrs, key=lambda m: m.index)]))
             own += [("msrs", f"{prefix}_msrs"), ("msr_count", str(len(vm.ownership.msrs)))]
         fields.append(("ownership", cemit.c_designated(own)))
+        # The defaults (reset, fault) are VM_POLICY_DEFAULT, the zero value: only
+        # "stop" is written out.
+        if vm.on_reset == "stop":
+            fields.append(("reset_policy", "VM_POLICY_STOP"))
+        if vm.on_bad_access == "stop":
+            fields.append(("bad_access_policy", "VM_POLICY_STOP"))
         entries.append(cemit.c_designated(fields))
 
     if entries:

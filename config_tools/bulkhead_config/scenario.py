@@ -252,6 +252,8 @@ class Vm:
     pci_devices: tuple[PassthroughDevice, ...] = ()
     ownership: Ownership = Ownership()
     lapic_passthrough: bool = False
+    on_reset: str = "reset"  # or "stop"
+    on_bad_access: str = "fault"  # or "stop"
     line: int | None = field(default=None, compare=False)
     path: str = field(default="", compare=False)
     # Lines of the child elements that were written, by name ("memory": 14), and of
@@ -479,6 +481,8 @@ class _Converter:
                   type=vm_type, cpu_affinity=tuple(pcpus), memory_size=memory_size,
                   regions=tuple(regions), boot=boot, vuarts=tuple(vuarts),
                   pci_devices=devices, ownership=ownership, lapic_passthrough=lapic,
+                  on_reset=(el.findtext("on-reset") or "reset").strip(),
+                  on_bad_access=(el.findtext("on-bad-access") or "fault").strip(),
                   line=el.sourceline, path=path, lines=lines,
                   pcpu_lines=tuple(pcpu_lines))
 

@@ -223,7 +223,7 @@ INVALID: dict[str, tuple[str, int, str, str]] = {
     "schema_missing_load_order": (
         "schema", 4, "/scenario/vm[@id='0']",
         "Element 'vm': Missing child element(s). Expected is one of ( load-order, type,"
-        " vuarts, pci-passthrough, ownership, lapic-passthrough )."),
+        " vuarts, pci-passthrough, ownership, lapic-passthrough, on-reset, on-bad-access )."),
     "schema_unknown_element": (
         "schema", 9, "/scenario/vm[@id='0']/priority",
         "Element 'priority': This element is not expected."),
