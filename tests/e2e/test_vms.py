@@ -1,0 +1,129 @@
+"""Pre-launched VMs in Bochs: the partitioned scenario with the test guest in both VMs.
+
+scenario_xmls/partitioned.xml is used as it is (two VMs with two physical CPUs each,
+static memory, vUARTs, VM linux-b's ownership table with IA32_MISC_ENABLE denied), only
+the kernels are the test guest (tests/guests/), which checks from inside each VM what
+the VM sees: CPUID, control-register and MSR behaviour, port I/O, its memory, accesses
+outside it, and a guest reset. Each VM's console vUART shows on the hypervisor console
+as "vmN| ..." lines.
+
+Isolation: VM linux-a pokes guest-physical addresses outside its RAM, among them
+0x12200000, which is where linux-b's guest-physical 0x200000 lives in host memory (the
+classic gpa == peer hpa attack); linux-b writes a pattern there first and re-checks it in
+every heartbeat. VM linux-b resets itself once (by a method that varies with the CPU
+model) while linux-a keeps running.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from guest_scenarios import build_image, build_testguest, with_testguest
+from harness import E2EHarness
+
+# (Bochs model, how linux-b resets itself): one with APIC virtualization (haswell), the
+# richest one (skylake_x), one without APIC-register virtualization (arrandale).
+MODELS = [
+    ("corei7_haswell_4770", "cf9"),
+    ("corei7_skylake_x", "kbd"),
+    ("corei5_arrandale_m520", "triple"),
+]
+
+LINUX_A = ("name=linux-a vcpus=2 isolation=0x10000000,0x12200000,0x22000000,0x100000000 "
+           "pattern=0x300000 heartbeat=0")
+LINUX_B = ("name=linux-b vcpus=2 deny_msrs=0x1a0 isolation=0x14000000,0x80000000 "
+           "pattern=0x200000 heartbeat=0 reset={reset}")
+
+DONE = re.compile(r"^vm(\d)\| testguest: done: (\d+) passed, (\d+) failed", re.M)
+
+
+@pytest.fixture(scope="module")
+def testguest(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return build_testguest(tmp_path_factory.mktemp("testguest"))
+
+
+def vm_lines(text: str, vm: int) -> list[str]:
+    prefix = f"vm{vm}| "
+    return [line[len(prefix):] for line in text.splitlines() if line.startswith(prefix)]
+
+
+@pytest.mark.bochs
+@pytest.mark.parametrize("model,reset", MODELS)
+def test_partitioned_vms_run_isolated(tmp_path: Path, hv: E2EHarness, testguest: Path,
+                                      model: str, reset: str) -> None:
+    scenario = with_testguest("partitioned", testguest,
+                              {"linux-a": LINUX_A, "linux-b": LINUX_B.format(reset=reset)},
+                              tmp_path / "partitioned-testguest.xml")
+    out = tmp_path / "out"
+    hv.elf = build_image(scenario, out)
+    boot = hv.boot("bochs", cpus=4, model=model, iso=out / "bulkhead.iso", budget=240)
+
+    # linux-b: tests, reset, tests again on boot 2; then linux-a must still be alive.
+    boot.expect(re.compile(rf"vm1\| testguest: PASS reset\.{reset} \(boot 2\)"))
+    after_reset = len(boot.text)
+    boot.expect(re.compile(r"vm0\| testguest: alive \d+ pattern ok"), start=after_reset)
+    boot.expect(re.compile(r"vm1\| testguest: alive \d+ pattern ok"), start=after_reset)
+    text = boot.text
+
+    a, b = vm_lines(text, 0), vm_lines(text, 1)
+    failures = [f"vm{i}: {line}" for i, lines in enumerate((a, b)) for line in lines
+                if "FAIL" in line or "fatal" in line]
+    assert not failures, "\n".join(failures)
+
+    # Both VMs ran every check: linux-a once, linux-b on both boots.
+    done = [(int(m.group(1)), int(m.group(2)), int(m.group(3))) for m in DONE.finditer(text)]
+    assert [vm for vm, _, _ in done].count(0) == 1, done
+    assert [vm for vm, _, _ in done].count(1) == 2, done
+    assert all(failed == 0 and passed >= 30 for _, passed, failed in done), done
+
+    # What the guests saw, spot-checked by name.
+    for check in ("boot.long_mode", "cpuid.hv_signature", "cpuid.vmx_hidden",
+                  "cpuid.topology", "cr.cr4_vmxe_gp", "cr.cr0_cd", "msr.efer_lme_lma",
+                  "msr.tsc_aux", "io.unclaimed_in8", "io.serial_scratch"):
+        assert f"testguest: PASS {check}" in a, check
+        assert f"testguest: PASS {check}" in b, check
+    assert "testguest: PASS msr.deny_rdmsr_1a0" in b  # linux-b's ownership table
+    assert not any("deny_rdmsr" in line for line in a)
+    # Every poke outside linux-a's memory was contained, the peer's pattern included.
+    for gpa in ("10000000", "12200000", "22000000", "100000000"):
+        assert any(line.startswith(f"testguest: PASS mem.isolation_{gpa}") for line in a), gpa
+    assert "outside its memory: #GP" in text
+    assert not any("pattern CHANGED" in line for line in a + b)
+
+    # Only linux-b was reset, once; linux-a booted once and never stopped.
+    assert text.count("vm1 (linux-b): resetting") == 1
+    assert "vm0 (linux-a): resetting" not in text
+    assert "vm0 (linux-a): stopped" not in text
+    assert len(re.findall(r"vm0\| testguest: boot 1 ", text)) == 1
+    assert re.search(r"vm1\| testguest: boot 2 ", text)
+
+
+@pytest.mark.bochs
+def test_stop_policies_stop_only_that_vm(tmp_path: Path, hv: E2EHarness,
+                                         testguest: Path) -> None:
+    """With <on-bad-access>stop</on-bad-access>, linux-b's first access outside its
+    memory stops it, with the address in the reason; linux-a runs on. The same scenario
+    (on-reset stop) is then started again from a stopped state by nobody: it stays down."""
+    scenario = with_testguest(
+        "partitioned", testguest,
+        {"linux-a": "name=linux-a vcpus=2 pattern=0x300000 heartbeat=0",
+         "linux-b": "name=linux-b vcpus=2 tests=mem isolation=0x14000000 heartbeat=0"},
+        tmp_path / "partitioned-stop.xml",
+        settings={"linux-b": {"on-bad-access": "stop", "on-reset": "stop"}})
+    out = tmp_path / "out"
+    hv.elf = build_image(scenario, out)
+    boot = hv.boot("bochs", cpus=4, iso=out / "bulkhead.iso", budget=180)
+    boot.expect(re.compile(r"vm1 \(linux-b\): stopped: read of guest-physical 0x14000000 "
+                           r"outside its memory"))
+    stopped_at = len(boot.text)
+    # linux-a keeps going after linux-b is gone.
+    boot.expect(re.compile(r"vm0\| testguest: alive \d+ pattern ok"), start=stopped_at)
+    boot.expect(re.compile(r"vm0\| testguest: alive \d+ pattern ok"),
+                start=len(boot.text))
+    text = boot.text
+    assert "vm0 (linux-a): stopped" not in text
+    assert not re.search(r"vm1\| testguest: (PASS|FAIL) mem\.isolation", text)
+    assert "vm1 (linux-b): resetting" not in text

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The guest's command line: space-separated key=value words (see tests/guests/README.md).
+ * A first word without '=' is the image path some loaders put there (GRUB, QEMU) and
+ * is skipped; anything else not understood becomes a warning line after the banner.
+ */
+#ifndef TESTGUEST_CONFIG_H
+#define TESTGUEST_CONFIG_H
+
+#include "arch.h"
+
+#define NAME_MAX_LEN  32
+#define DENY_MSRS_MAX 16
+#define ISOLATION_MAX 16
+#define WARNINGS_MAX  8
+#define WARNING_LEN   96
+
+enum test_id {
+	TEST_CPUID,
+	TEST_CR,
+	TEST_MSR,
+	TEST_IO,
+	TEST_MEM,
+	TEST_SELFTEST, /* not in the default set: deliberately faults (exercises the dump path) */
+	TEST_COUNT,
+};
+
+#define TESTS_DEFAULT \
+	(BIT(TEST_CPUID) | BIT(TEST_CR) | BIT(TEST_MSR) | BIT(TEST_IO) | BIT(TEST_MEM))
+
+enum reset_method {
+	RESET_NONE,
+	RESET_CF9,
+	RESET_KBD,
+	RESET_TRIPLE,
+};
+
+struct guest_config {
+	char name[NAME_MAX_LEN];
+	unsigned int vcpus;
+	unsigned int privileged;
+	unsigned int deny_msr_count;
+	u32 deny_msrs[DENY_MSRS_MAX];
+	u64 tests; /* BIT(enum test_id) */
+	unsigned int isolation_count;
+	u64 isolation[ISOLATION_MAX];
+	bool has_pattern;
+	u64 pattern_gpa;
+	enum reset_method reset;
+	unsigned int heartbeat; /* 0: forever */
+	bool bench;
+	bool has_bench_msr;
+	u32 bench_msr;
+	bool has_bench_mmio;
+	u64 bench_mmio;
+	unsigned int warning_count;
+	char warnings[WARNINGS_MAX][WARNING_LEN];
+};
+
+void config_parse(const char *cmdline, struct guest_config *cfg);
+const char *test_name(enum test_id id);
+const char *reset_method_name(enum reset_method m);
+
+#endif

@@ -1,0 +1,158 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Multiboot v1 entry of the test guest (Multiboot specification 0.6.96, 3.2: 32-bit
+ * protected mode, paging off, EAX = 0x2BADB002, EBX = multiboot information, stack
+ * undefined). The first thing done is reading the TSC (the boot-latency benchmark
+ * wants the earliest possible stamp). Then: our own GDT, .bss cleared, identity map of
+ * 0-4 GiB with 2 MiB pages, PAE + EFER.LME + CR0.PG (SDM Vol 3A 9.8.5 "Initializing
+ * IA-32e Mode"), far jump to 64-bit code, testguest_main(magic, mbi).
+ */
+
+#define MB_HEADER_MAGIC	   0x1badb002
+#define MB_PAGE_ALIGN	   (1 << 0)
+#define MB_MEMORY_INFO	   (1 << 1)
+#define MB_HEADER_FLAGS	   (MB_PAGE_ALIGN | MB_MEMORY_INFO)
+#define SEL_CODE64	   0x08
+#define SEL_DATA	   0x10
+#define SEL_CODE32	   0x18
+#define CR0_PE		   (1 << 0)
+#define CR0_MP		   (1 << 1)
+#define CR0_EM		   (1 << 2)
+#define CR0_TS		   (1 << 3)
+#define CR0_ET		   (1 << 4)
+#define CR0_NE		   (1 << 5)
+#define CR0_NW		   (1 << 29)
+#define CR0_CD		   (1 << 30)
+#define CR0_PG		   (1 << 31)
+#define CR4_PAE		   (1 << 5)
+#define MSR_EFER	   0xc0000080
+#define EFER_LME	   (1 << 8)
+#define PTE_P_RW	   0x3
+#define PDE_2M		   0x83
+#define BOOT_PD_COUNT	   4
+
+	.section .multiboot, "a"
+	.balign 4
+multiboot_header:
+	.long	MB_HEADER_MAGIC
+	.long	MB_HEADER_FLAGS
+	.long	-(MB_HEADER_MAGIC + MB_HEADER_FLAGS)
+
+	.section .text.boot, "ax"
+	.code32
+	.globl	_start
+_start:
+	/* EAX holds the loader magic: keep it, then take the TSC at once. */
+	movl	%eax, %esi
+	rdtsc
+	movl	%eax, first_tsc
+	movl	%edx, first_tsc + 4
+	cli
+	cld
+
+	/* The loader's GDT may live anywhere (spec 3.2): switch to ours first. */
+	lgdtl	gdt_desc
+	ljmpl	$SEL_CODE32, $1f
+1:	movl	$SEL_DATA, %eax
+	movl	%eax, %ds
+	movl	%eax, %es
+	movl	%eax, %ss
+	movl	%eax, %fs
+	movl	%eax, %gs
+
+	/* .bss is not in the file; a loader need not clear it. ESI/EBX survive. */
+	movl	$__bss_start, %edi
+	movl	$__bss_end, %ecx
+	subl	%edi, %ecx
+	shrl	$2, %ecx
+	xorl	%eax, %eax
+	rep stosl
+	movl	$boot_stack_top, %esp
+	/* Only now is there a stack (the loader leaves ESP undefined). */
+	pushl	$2
+	popfl
+
+	/* PML4[0] -> PDPT, PDPT[0..3] -> four PDs of 512 x 2 MiB: 0-4 GiB identity. */
+	movl	$boot_pdpt + PTE_P_RW, boot_pml4
+	movl	$boot_pdpt, %edi
+	movl	$boot_pd + PTE_P_RW, %eax
+	movl	$BOOT_PD_COUNT, %ecx
+2:	movl	%eax, (%edi)
+	addl	$4096, %eax
+	addl	$8, %edi
+	loop	2b
+
+	movl	$boot_pd, %edi
+	movl	$PDE_2M, %eax
+	xorl	%edx, %edx
+	movl	$BOOT_PD_COUNT * 512, %ecx
+3:	movl	%eax, (%edi)
+	movl	%edx, 4(%edi)
+	addl	$0x200000, %eax
+	adcl	$0, %edx
+	addl	$8, %edi
+	loop	3b
+
+	movl	%cr4, %eax
+	orl	$CR4_PAE, %eax
+	movl	%eax, %cr4
+	movl	$boot_pml4, %eax
+	movl	%eax, %cr3
+	movl	$MSR_EFER, %ecx
+	rdmsr
+	orl	$EFER_LME, %eax
+	wrmsr
+	/* Caches on (CD/NW may be anything at entry), no FPU traps, then paging. */
+	movl	%cr0, %eax
+	andl	$~(CR0_CD | CR0_NW | CR0_TS | CR0_EM), %eax
+	orl	$(CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_PG), %eax
+	movl	%eax, %cr0
+	ljmpl	$SEL_CODE64, $start64
+
+	.code64
+start64:
+	movl	$SEL_DATA, %eax
+	movl	%eax, %ds
+	movl	%eax, %es
+	movl	%eax, %ss
+	movl	%eax, %fs
+	movl	%eax, %gs
+	movq	$boot_stack_top, %rsp
+	movl	%esi, %edi
+	movl	%ebx, %esi
+	call	testguest_main
+4:	cli
+	hlt
+	jmp	4b
+
+	.section .rodata
+	.balign 16
+	.globl	gdt
+gdt:
+	.quad	0
+	.quad	0x00af9a000000ffff	/* 0x08: 64-bit code, DPL 0 */
+	.quad	0x00cf92000000ffff	/* 0x10: flat data */
+	.quad	0x00cf9a000000ffff	/* 0x18: flat 32-bit code */
+gdt_end:
+gdt_desc:
+	.word	gdt_end - gdt - 1
+	.quad	gdt
+
+	.section .data
+	.balign 8
+	.globl	first_tsc
+first_tsc:
+	.quad	0
+
+	.section .bss
+	.balign 4096
+	.globl	boot_pml4, boot_pdpt, boot_pd
+boot_pml4:
+	.skip	4096
+boot_pdpt:
+	.skip	4096
+boot_pd:
+	.skip	4096 * BOOT_PD_COUNT
+boot_stack:
+	.skip	16384
+boot_stack_top:

@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * Boot flow: console, IDT, boot counter, multiboot information, command line, banner,
+ * the long-mode check, the tests (or the benchmark), the summary, the optional reset,
+ * the heartbeat, halt. tests/guests/README.md describes the output.
+ */
+#include "check.h"
+#include "console.h"
+#include "lib.h"
+#include "paging.h"
+#include "testguest.h"
+#include "trap.h"
+
+/* The guest's scratch page: the loader never writes 0x1000-0x1fff. */
+#define BOOT_COUNTER_ADDR  0x1000
+#define BOOT_COUNTER_MAGIC 0x544755424f4f5431ULL /* "1TOOBUGT" */
+#define RESET_CF9_PORT	   0xcf9
+#define RESET_CF9_FULL	   0x06 /* system reset + reset CPU (ICH9 RST_CNT) */
+#define I8042_STATUS	   0x64
+#define I8042_PULSE_RESET  0xfe
+#define I8042_INPUT_FULL   0x02
+#define HEARTBEAT_SPINS	   1000000 /* about 3 million instructions per line */
+#define RESET_GRACE_SPINS  20000000
+
+struct boot_counter {
+	u64 magic;
+	u64 count;
+	u64 check; /* magic ^ count ^ ~0: a torn or stale page reads as fresh */
+};
+
+struct boot_info boot;
+struct guest_config cfg;
+u64 name_hash;
+
+static unsigned int boot_count;
+
+typedef void (*test_fn)(void);
+
+static const test_fn tests[TEST_COUNT] = {
+	[TEST_CPUID] = test_cpuid, [TEST_CR] = test_cr,	  [TEST_MSR] = test_msr,
+	[TEST_IO] = test_io,	   [TEST_MEM] = test_mem, [TEST_SELFTEST] = test_selftest,
+};
+
+static unsigned int boot_counter_advance(void)
+{
+	volatile struct boot_counter *bc = (volatile struct boot_counter *)BOOT_COUNTER_ADDR;
+	u64 count = 0;
+
+	if (bc->magic == BOOT_COUNTER_MAGIC && bc->check == (bc->magic ^ bc->count ^ ~0ULL))
+		count = bc->count;
+	count++;
+	bc->magic = BOOT_COUNTER_MAGIC;
+	bc->count = count;
+	bc->check = BOOT_COUNTER_MAGIC ^ count ^ ~0ULL;
+	return (unsigned int)count;
+}
+
+static void print_banner(void)
+{
+	unsigned int i;
+	char tests_list[64] = "";
+	size_t len = 0;
+
+	for (i = 0; i < TEST_COUNT; i++) {
+		if (cfg.tests & BIT(i))
+			len += tg_snprintf(tests_list + len, sizeof(tests_list) - len, "%s%s",
+					   len ? "," : "", test_name(i));
+	}
+	say("boot %u vm %s vcpus %u privileged %u %s %s", boot_count, cfg.name, cfg.vcpus,
+	    cfg.privileged, cfg.bench ? "bench" : "tests", cfg.bench ? "1" : tests_list);
+	say("first_tsc %llu", first_tsc);
+	say("loader \"%s\" info 0x%x cmdline \"%s\"", boot.loader, boot.info_addr, boot.cmdline);
+	if (boot.has_mem)
+		say("mem_lower %u KiB mem_upper %u KiB", boot.mem_lower_kib, boot.mem_upper_kib);
+	for (i = 0; i < boot.mmap_count; i++)
+		say("mmap 0x%016llx-0x%016llx type %u", boot.mmap[i].base,
+		    boot.mmap[i].base + boot.mmap[i].length, boot.mmap[i].type);
+	if (boot.mmap_truncated)
+		say("warning: memory map has more than %d entries, rest ignored", MMAP_MAX);
+	for (i = 0; i < cfg.warning_count; i++)
+		say("warning: %s", cfg.warnings[i]);
+}
+
+/* The far jump in head.S only reached 64-bit code if IA-32e mode is active: EFER says so. */
+static void check_long_mode(void)
+{
+	u64 efer = 0;
+	struct fault f = probe_rdmsr(MSR_EFER, &efer);
+	char what[32];
+
+	check(fault_none(f) && (efer & EFER_LMA), "boot", "long_mode",
+	      "expected EFER.LMA = 1 after CR0.PG, EFER 0x%llx (%s)", efer,
+	      fault_describe(f, what, sizeof(what)));
+}
+
+static bool pattern_written;
+
+static void write_pattern(void)
+{
+	const char *why = paging_map_identity(cfg.pattern_gpa, 8);
+	char what[32];
+	struct fault f;
+
+	if (why) {
+		check_fail("boot", "pattern_write", "cannot map pattern=0x%llx: %s",
+			   cfg.pattern_gpa, why);
+		return;
+	}
+	f = probe_write64(cfg.pattern_gpa, name_hash);
+	if (!fault_none(f)) {
+		check_fail("boot", "pattern_write", "writing 0x%llx raised %s", cfg.pattern_gpa,
+			   fault_describe(f, what, sizeof(what)));
+		return;
+	}
+	pattern_written = true;
+	say("pattern 0x%016llx written at 0x%llx", name_hash, cfg.pattern_gpa);
+}
+
+static void run_tests(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < TEST_COUNT; i++) {
+		if (cfg.tests & BIT(i))
+			run_guarded(test_name(i), tests[i]);
+	}
+}
+
+static void spin(unsigned long long n)
+{
+	while (n--)
+		cpu_pause();
+}
+
+static void request_reset(enum reset_method m)
+{
+	unsigned int wait;
+
+	switch (m) {
+	case RESET_CF9:
+		outb(RESET_CF9_PORT, RESET_CF9_FULL);
+		break;
+	case RESET_KBD:
+		/* Bounded: an absent controller reads 0xff, "input buffer full" forever. */
+		for (wait = 0; wait < 100000 && (inb(I8042_STATUS) & I8042_INPUT_FULL); wait++)
+			cpu_pause();
+		outb(I8042_STATUS, I8042_PULSE_RESET);
+		break;
+	case RESET_TRIPLE:
+		trap_load_null_idt();
+		asm volatile("int3" : : : "memory");
+		break;
+	default:
+		return;
+	}
+	spin(RESET_GRACE_SPINS);
+	trap_init();
+}
+
+static void reset_step(void)
+{
+	const char *method = reset_method_name(cfg.reset);
+
+	if (boot_count >= 2) {
+		check_pass("reset", method, "boot %u", boot_count);
+		return;
+	}
+	say("reset: requesting %s", method);
+	request_reset(cfg.reset);
+	check_fail("reset", method, "still running after requesting a %s reset", method);
+}
+
+static void heartbeat(void)
+{
+	unsigned int k;
+	u64 seen = 0;
+	struct fault f;
+	char what[32];
+
+	for (k = 1; cfg.heartbeat == 0 || k <= cfg.heartbeat; k++) {
+		spin(HEARTBEAT_SPINS);
+		if (!pattern_written) {
+			say("alive %u", k);
+			continue;
+		}
+		f = probe_read64(cfg.pattern_gpa, &seen);
+		if (fault_none(f) && seen == name_hash)
+			say("alive %u pattern ok", k);
+		else
+			check_fail(
+				"heartbeat", "pattern",
+				"alive %u pattern CHANGED at 0x%llx: expected 0x%016llx, read 0x%016llx (%s)",
+				k, cfg.pattern_gpa, name_hash, seen,
+				fault_describe(f, what, sizeof(what)));
+	}
+}
+
+void testguest_main(u32 magic, u32 mbi);
+
+void testguest_main(u32 magic, u32 mbi)
+{
+	console_init();
+	trap_init();
+	boot_count = boot_counter_advance();
+	multiboot_parse(magic, mbi, &boot);
+	config_parse(boot.cmdline, &cfg);
+	name_hash = fnv1a64(cfg.name);
+	paging_init();
+	print_banner();
+	if (!boot.magic_ok)
+		check_fail("boot", "multiboot_magic", "expected EAX 0x%x, got 0x%x",
+			   MULTIBOOT_LOADER_MAGIC, boot.magic);
+	check_long_mode();
+	if (cfg.has_pattern)
+		write_pattern();
+
+	if (cfg.bench)
+		bench_run();
+	else
+		run_tests();
+	say("done: %u passed, %u failed", checks_passed(), checks_failed());
+
+	if (cfg.reset != RESET_NONE)
+		reset_step();
+	heartbeat();
+	say("halted");
+	halt_forever();
+}

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/* What the boot flow (main.c) shares with the tests and the benchmark. */
+#ifndef TESTGUEST_H
+#define TESTGUEST_H
+
+#include "arch.h"
+#include "config.h"
+#include "multiboot.h"
+
+extern struct boot_info boot;
+extern struct guest_config cfg;
+/* FNV-1a of the VM name: every value the guest writes somewhere is derived from it. */
+extern u64 name_hash;
+/* The TSC as read by the first instructions at the entry point (head.S). */
+extern u64 first_tsc;
+extern const u8 __image_start[], __image_end[];
+
+/* One function per test of the tests= key; each prints its own check lines. */
+void test_cpuid(void);
+void test_cr(void);
+void test_msr(void);
+void test_io(void);
+void test_mem(void);
+void test_selftest(void);
+
+void bench_run(void);
+
+#endif
