@@ -74,11 +74,12 @@ UNIT_O := $(O)/unit
 E2E_ARGS ?=
 E2E_JOBS ?= 2
 
-.PHONY: test unit-test tools-test e2e-test coverage format-check
+.PHONY: test unit-test tools-test guest-test e2e-test coverage format-check
 test: | setup
 	$(Q)$(MAKE) -f $(ROOT)/Makefile O=$(O) format-check
 	$(Q)$(MAKE) -f $(ROOT)/Makefile O=$(O) unit-test
 	$(Q)$(MAKE) -f $(ROOT)/Makefile O=$(O) tools-test
+	$(Q)$(MAKE) -f $(ROOT)/Makefile O=$(O) guest-test
 	$(Q)$(MAKE) -f $(ROOT)/Makefile O=$(O) image
 	$(Q)$(MAKE) -f $(ROOT)/Makefile O=$(O) e2e-test
 
@@ -88,6 +89,10 @@ unit-test: | setup
 # The configuration tooling (config_tools/) and the board collector.
 tools-test: | setup
 	$(Q)cd $(ROOT) && $(PYTHON) -m pytest -p no:cacheprovider tests/config_tools
+
+# The test guest (tests/guests/) on its own in QEMU: its probes and output format.
+guest-test: | setup
+	$(Q)cd $(ROOT) && $(PYTHON) -m pytest -p no:cacheprovider -q tests/guests
 
 e2e-test: $(ISO)
 	$(Q)cd $(ROOT)/tests/e2e && BULKHEAD_ELF=$(HV_ELF) BULKHEAD_BUILD=$(O) \
