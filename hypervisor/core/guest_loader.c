@@ -287,7 +287,17 @@ int guest_load_elf(const void *image, u64 size, struct guest_mem *mem, struct gu
 		.rip = elf.entry,
 		.long_mode = elf.is64,
 		.protected_mode = true,
+		.used_count = elf.nseg ? 1 : 0,
 	};
+	/* One range spanning every segment: what lies between them is the kernel's too. */
+	for (u32 i = 0; i < elf.nseg; i++) {
+		u64 start = elf.segs[i].paddr, end = start + elf.segs[i].memsz;
+
+		if (i == 0 || start < entry->used[0][0])
+			entry->used[0][0] = start;
+		if (i == 0 || end > entry->used[0][1])
+			entry->used[0][1] = end;
+	}
 	return 0;
 }
 

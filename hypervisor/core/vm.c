@@ -104,6 +104,35 @@ int vm_write_guest(struct vm *vm, u64 gpa, const void *src, u64 len)
 	return guest_mem_write(&mem, gpa, src, len);
 }
 
+int vm_read_guest(struct vm *vm, u64 gpa, void *dst, u64 len)
+{
+	const struct vm_config *c = vm->config;
+
+	if (len && gpa + len - 1 < gpa)
+		return -EFAULT;
+	/* Pass 0 checks that every byte is RAM (regions may adjoin), pass 1 copies. */
+	for (int pass = 0; pass < 2; pass++) {
+		for (u64 at = gpa, left = len; left;) {
+			const struct vm_mem_region *r = NULL;
+			u64 n;
+
+			for (u32 i = 0; i < c->mem_region_count && !r; i++)
+				if (at >= c->mem_regions[i].gpa &&
+				    at - c->mem_regions[i].gpa < c->mem_regions[i].size)
+					r = &c->mem_regions[i];
+			if (!r)
+				return -EFAULT;
+			n = MIN(left, r->size - (at - r->gpa));
+			if (pass)
+				memcpy((u8 *)dst + (at - gpa),
+				       (const void *)(r->hpa + (at - r->gpa)), n);
+			at += n;
+			left -= n;
+		}
+	}
+	return 0;
+}
+
 /* The module whose first word (the tag GRUB was given) is tag. */
 static const struct mb2_module *find_module(const char *tag)
 {
@@ -126,7 +155,7 @@ static const char *const kernel_type_names[] = {
 	[KERNEL_MULTIBOOT] = "multiboot",
 };
 
-static int vm_load_images(struct vm *vm, struct guest_entry *entry)
+static int vm_load_images(struct vm *vm, struct guest_entry *entry, u64 *cr3, u64 *gdt)
 {
 	const struct vm_boot_config *b = &vm->config->boot;
 	const struct mb2_module *kernel = find_module(b->kernel_tag), *initrd = NULL;
@@ -177,12 +206,14 @@ static int vm_load_images(struct vm *vm, struct guest_entry *entry)
 		       kernel_type_names[b->kernel_type], b->kernel_tag, err);
 		return err;
 	}
+	*cr3 = *gdt = 0;
 	if (entry->long_mode) {
-		/* 64-bit entry needs boot page tables in guest memory: not provided yet. */
-		pr_err("vm%u: 64-bit kernel entry is not supported yet; use a multiboot or "
-		       "32-bit ELF kernel\n",
-		       vm->id);
-		return -ENOTSUP;
+		err = guest_build_boot_tables(&mem, entry, cr3, gdt);
+		if (err) {
+			pr_err("vm%u: no room for the 64-bit boot page tables (error %d)\n", vm->id,
+			       err);
+			return err;
+		}
 	}
 	pr_info("vm%u: %s kernel \"%s\" loaded (%llu bytes), entry 0x%llx\n", vm->id,
 		kernel_type_names[b->kernel_type], b->kernel_tag, (unsigned long long)size,
@@ -314,10 +345,11 @@ static void vm_boot(struct vm *vm)
 {
 	struct guest_entry entry;
 	struct vcpu *bsp = &vm->vcpus[0];
+	u64 cr3, gdt;
 	int err;
 
 	vm_devices_reset(vm);
-	err = vm_load_images(vm, &entry);
+	err = vm_load_images(vm, &entry, &cr3, &gdt);
 	if (err) {
 		snprintf(vm->stop_reason, sizeof(vm->stop_reason), "kernel load failed (%d)", err);
 		for (u32 i = 0; i < vm->vcpu_count; i++)
@@ -333,6 +365,8 @@ static void vm_boot(struct vm *vm)
 		.rsi = entry.rsi,
 		.protected_mode = entry.protected_mode,
 		.long_mode = entry.long_mode,
+		.cr3 = cr3,
+		.gdt_base = gdt,
 	};
 	bsp->start_pending = true;
 	for (u32 i = 1; i < vm->vcpu_count; i++)

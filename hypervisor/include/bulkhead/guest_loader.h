@@ -57,6 +57,8 @@ struct guest_mem {
  *   container, at the header's entry_addr or e_entry; eax = 0x2BADB002, ebx =
  *   guest-physical address of the multiboot information.
  */
+#define GUEST_ENTRY_MAX_USED 4
+
 struct guest_entry {
 	u64 rip;
 	u64 rsi;
@@ -64,7 +66,24 @@ struct guest_entry {
 	bool protected_mode;
 	u64 rax;
 	u64 rbx;
+	/*
+	 * Guest-physical ranges [start, end) the loader filled (kernel, boot data, initrd),
+	 * for whoever places more in guest memory afterwards (the 64-bit boot tables).
+	 */
+	u64 used[GUEST_ENTRY_MAX_USED][2];
+	u32 used_count;
 };
+
+/*
+ * 64-bit entry (long_mode): the boot page tables and GDT the entry state needs, put in
+ * free guest RAM below 4 GiB that none of entry->used overlaps (boot.rst "64-bit BOOT
+ * PROTOCOL": identity-mapped kernel, zero page and command line, and a GDT with flat
+ * __BOOT_CS 0x10 and __BOOT_DS 0x18). The tables identity-map [0, max(4 GiB, end of
+ * RAM)) with 2 MiB pages. Fills *cr3 and *gdt (the GDT base; its limit is 0x1f).
+ * -ENOSPC: no room; -E2BIG: RAM beyond 512 GiB.
+ */
+int guest_build_boot_tables(struct guest_mem *mem, const struct guest_entry *entry, u64 *cr3,
+			    u64 *gdt);
 
 /*
  * True if [gpa, gpa + len) lies inside one RAM region of mem (len 0 is never inside:

@@ -96,6 +96,8 @@ int vm_guest_bad_access(struct vcpu *vcpu, u64 gpa, const char *access);
 int vcpu_halt(struct vcpu *vcpu);
 /* Copies into the VM's RAM (zeros when src is NULL). 0 or -EFAULT (not all RAM). */
 int vm_write_guest(struct vm *vm, u64 gpa, const void *src, u64 len);
+/* Copies from the VM's RAM. 0 or -EFAULT (not all RAM; dst is then left untouched). */
+int vm_read_guest(struct vm *vm, u64 gpa, void *dst, u64 len);
 const char *vm_state_name(enum vm_state state);
 const char *vcpu_state_name(enum vcpu_state state);
 

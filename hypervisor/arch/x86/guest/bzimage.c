@@ -79,7 +79,8 @@
 struct bz_layout {
 	u64 kernel_off; /* offset of the protected-mode kernel in the image */
 	u64 kernel_len;
-	u64 kernel; /* load address */
+	u64 kernel;	    /* load address */
+	u64 kernel_reserve; /* bytes from kernel the kernel needs (init_size) */
 	u64 zero_page;
 	u64 cmdline;
 	u64 cmdline_len; /* without the terminating zero */
@@ -151,6 +152,7 @@ static int bz_plan(const u8 *img, u64 size, u64 initrd_size, const char *cmdline
 	}
 	used[n][0] = l->kernel;
 	used[n++][1] = l->kernel + reserve;
+	l->kernel_reserve = reserve;
 
 	ret = guest_mem_find_free(mem, ZP_SIZE, PAGE_SIZE_4K, PAGE_SIZE_4K, FOUR_GIB, used, n,
 				  false, &l->zero_page);
@@ -271,6 +273,11 @@ int guest_load_bzimage(const void *image, u64 size, const void *initrd, u64 init
 		.rsi = l.zero_page,
 		.long_mode = true,
 		.protected_mode = true,
+		.used = {{l.kernel, l.kernel + l.kernel_reserve},
+			 {l.zero_page, l.zero_page + ZP_SIZE},
+			 {l.cmdline, l.cmdline + l.cmdline_len + 1},
+			 {l.initrd, l.initrd + initrd_size}},
+		.used_count = initrd_size ? 4 : 3,
 	};
 	return 0;
 }

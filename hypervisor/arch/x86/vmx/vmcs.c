@@ -186,18 +186,24 @@ static void load_segments(const struct vcpu_start_state *s, bool real_mode)
 		code_ar |= AR_G | (s->long_mode ? AR_L : AR_DB);
 		data_ar |= AR_G | AR_DB;
 	}
+	u16 cs = 0x08, ds = 0x10;
+
+	if (!real_mode && s->long_mode && s->gdt_base) {
+		cs = 0x10;
+		ds = 0x18;
+	}
 	if (real_mode)
 		set_segment(SEG_CS, (u16)(s->rip >> 4) & 0xff00, s->rip & ~0xfffULL, limit,
 			    code_ar);
 	else
-		set_segment(SEG_CS, 0x08, 0, limit, code_ar);
+		set_segment(SEG_CS, cs, 0, limit, code_ar);
 	for (enum vmcs_seg seg = SEG_ES; seg <= SEG_GS; seg++)
 		if (seg != SEG_CS)
-			set_segment(seg, real_mode ? 0 : 0x10, 0, limit, data_ar);
+			set_segment(seg, real_mode ? 0 : ds, 0, limit, data_ar);
 	set_segment(SEG_LDTR, 0, 0, 0xffff, AR_LDT);
 	set_segment(SEG_TR, 0, 0, 0xffff, AR_TSS_BUSY);
-	vmcs_write(VMCS_GUEST_GDTR_BASE, 0);
-	vmcs_write(VMCS_GUEST_GDTR_LIMIT, 0xffff);
+	vmcs_write(VMCS_GUEST_GDTR_BASE, real_mode ? 0 : s->gdt_base);
+	vmcs_write(VMCS_GUEST_GDTR_LIMIT, (!real_mode && s->gdt_base) ? 0x1f : 0xffff);
 	vmcs_write(VMCS_GUEST_IDTR_BASE, 0);
 	vmcs_write(VMCS_GUEST_IDTR_LIMIT, 0xffff);
 }

@@ -49,6 +49,12 @@ struct vcpu_start_state {
 	bool protected_mode; /* 32-bit flat protected mode, paging off */
 	bool long_mode;	     /* 64-bit mode; cr3 holds identity page tables */
 	u64 cr3;
+	/*
+	 * long_mode: a GDT in guest memory with flat code at 0x10 and data at 0x18 (Linux's
+	 * __BOOT_CS/__BOOT_DS). Otherwise there is none: CS 0x08 and data 0x10 are loaded
+	 * as flat segments and the guest loads its own GDT before reloading them.
+	 */
+	u64 gdt_base;
 };
 
 /* Entries of the VM-entry load / VM-exit store and load MSR areas (SDM 25.7.2). */
