@@ -26,6 +26,8 @@ PACKAGES=(
     libcmocka-dev
     gcovr
     clang-format
+    clang
+    libclang-rt-14-dev
     bochs
     bochsbios
     vgabios

@@ -75,6 +75,9 @@ int vmexit_ept_violation(struct vcpu *vcpu)
 	u64 gpa = vmcs_read(VMCS_GUEST_PHYS_ADDR);
 	const char *access = (q & EPTQ_FETCH) ? "fetch" : (q & EPTQ_WRITE) ? "write" : "read";
 
+	/* Code is never fetched from a device. */
+	if (!(q & EPTQ_FETCH) && io_bus_find(&vcpu->vm->mmio, gpa, 1))
+		return vmx_emulate_mmio(vcpu, gpa, q & EPTQ_WRITE);
 	return vm_guest_bad_access(vcpu, gpa, access);
 }
 

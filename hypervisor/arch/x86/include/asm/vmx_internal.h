@@ -4,6 +4,8 @@
 #define ASM_VMX_INTERNAL_H
 
 #include <bulkhead/types.h>
+#include <asm/vmcs.h>
+#include <asm/vmx.h>
 
 struct vcpu;
 
@@ -23,8 +25,14 @@ u16 vmx_vpid(const struct vcpu *vcpu);
 void vmx_apply_efer(struct vcpu *vcpu);
 /* CR0/CR4 three contexts into the VMCS: guest values, masks, read shadows. */
 void vmx_load_cr(struct vcpu *vcpu, bool real_mode);
-/* Moves RIP past the instruction that exited. */
-void vmx_skip_instruction(struct vcpu *vcpu);
+/* Moves RIP past the instruction that exited (inline: every emulated instruction). */
+static inline void vmx_skip_instruction(struct vcpu *vcpu)
+{
+	vmcs_write(VMCS_GUEST_RIP, vmcs_read(VMCS_GUEST_RIP) + vmcs_read(VMCS_EXIT_INSTR_LEN));
+	/* Skipping an instruction ends STI/MOV-SS blocking (SDM 25.4.2). */
+	if (vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) & 0x3)
+		vmcs_clear_bits(VMCS_GUEST_INTERRUPTIBILITY, 0x3);
+}
 /* Delivers the pending exception, if any, through the VM-entry interruption field. */
 void vmx_inject_pending(struct vcpu *vcpu);
 
@@ -36,5 +44,7 @@ int vmexit_cr_access(struct vcpu *vcpu);
 int vmexit_io(struct vcpu *vcpu);
 int vmexit_ept_violation(struct vcpu *vcpu);
 int vmexit_ept_misconfig(struct vcpu *vcpu);
+/* An EPT violation on a page a device claimed: emulate the access (vmx_mmio.c). */
+int vmx_emulate_mmio(struct vcpu *vcpu, u64 gpa, bool write);
 
 #endif
