@@ -20,7 +20,10 @@
 #define L1_ECX_TM2	  BIT(8)
 #define L1_ECX_SDBG	  BIT(11)
 #define L1_ECX_PDCM	  BIT(15)
+#define L1_ECX_OSXSAVE	  BIT(27)
 #define L1_ECX_HYPERVISOR BIT(31)
+#define CR4_OSXSAVE_BIT	  (1ULL << 18)
+#define CR4_PKE_BIT	  (1ULL << 22)
 #define L1_EDX_DS	  BIT(21)
 #define L1_EDX_ACPI	  BIT(22)
 #define L1_EDX_HTT	  BIT(28)
@@ -33,6 +36,7 @@
 #define L7_EBX_MPX     BIT(14)
 #define L7_EBX_RDT_A   BIT(15)
 #define L7_EBX_PT      BIT(25)
+#define L7_ECX_OSPKE   BIT(4)
 #define L7_ECX_WAITPKG BIT(5)
 #define L7_ECX_SGX_LC  BIT(30)
 
@@ -109,6 +113,10 @@ void vcpuid_emulate(const struct vcpuid_policy *p, u32 leaf, u32 subleaf, u32 re
 	switch (leaf) {
 	case 0x1:
 		regs[CPUID_ECX] = (regs[CPUID_ECX] & ~l1_ecx_hidden) | L1_ECX_HYPERVISOR;
+		/* OSXSAVE reflects CR4.OSXSAVE: the guest's, not the hypervisor's. */
+		regs[CPUID_ECX] &= ~L1_ECX_OSXSAVE;
+		if (p->guest_cr4 & CR4_OSXSAVE_BIT)
+			regs[CPUID_ECX] |= L1_ECX_OSXSAVE;
 		regs[CPUID_EDX] &= ~l1_edx_hidden;
 		/* EBX: initial APIC ID in 31:24, logical processors per package in 23:16. */
 		regs[CPUID_EBX] = (regs[CPUID_EBX] & 0x0000ffffU) | (p->vcpu_apic_id << 24) |
@@ -140,6 +148,10 @@ void vcpuid_emulate(const struct vcpuid_policy *p, u32 leaf, u32 subleaf, u32 re
 		if (subleaf == 0) {
 			regs[CPUID_EBX] &= ~l7_ebx_hidden;
 			regs[CPUID_ECX] &= ~l7_ecx_hidden;
+			/* OSPKE reflects the guest's CR4.PKE. */
+			regs[CPUID_ECX] &= ~L7_ECX_OSPKE;
+			if (p->guest_cr4 & CR4_PKE_BIT)
+				regs[CPUID_ECX] |= L7_ECX_OSPKE;
 		}
 		break;
 	case 0xb:

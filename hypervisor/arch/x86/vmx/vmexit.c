@@ -47,18 +47,22 @@ static int handle_triple_fault(struct vcpu *vcpu)
 	return -EINTR;
 }
 
-static int handle_cpuid(struct vcpu *vcpu)
+/* The hottest exit: no stack canary (one fixed-size array, filled by vcpuid_emulate). */
+static __no_stack_protector int handle_cpuid(struct vcpu *vcpu)
 {
 	u64 *g = vcpu->arch.gpr;
-	struct vcpuid_policy policy = {
-		.vcpu_count = vcpu->vm->vcpu_count,
-		.vcpu_apic_id = vcpu->id,
-		.privileged = vcpu->vm->config->load_order == VM_SERVICE,
-		.tsc_khz = (u32)tsc_khz(),
-	};
+	struct vcpuid_policy *policy = &vcpu->arch.cpuid;
+	u32 leaf = (u32)g[GPR_RAX];
 	u32 regs[4];
 
-	vcpuid_emulate(&policy, (u32)g[GPR_RAX], (u32)g[GPR_RCX], regs);
+	/* Leaves 1 and 7 show CR4 bits: host-owned ones from the read shadow, the rest live. */
+	if (leaf == 1 || leaf == 7) {
+		u64 mask = vmcs_read(VMCS_CR4_MASK);
+
+		policy->guest_cr4 = (vmcs_read(VMCS_GUEST_CR4) & ~mask) |
+				    (vmcs_read(VMCS_CR4_READ_SHADOW) & mask);
+	}
+	vcpuid_emulate(policy, leaf, (u32)g[GPR_RCX], regs);
 	g[GPR_RAX] = regs[CPUID_EAX];
 	g[GPR_RBX] = regs[CPUID_EBX];
 	g[GPR_RCX] = regs[CPUID_ECX];

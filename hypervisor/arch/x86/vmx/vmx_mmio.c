@@ -197,10 +197,9 @@ int vmx_emulate_mmio(struct vcpu *vcpu, u64 gpa, bool write)
 	load_context(vcpu, &m, &ctx);
 	ctx.movs_mmio_dst = write;
 	len = fetch(&ctx, bytes);
-	ret = instr_decode(bytes, len,
-			   cpu_mode_of(m.walk.cr0, ctx.rflags, m.walk.efer, cs_ar & AR_L,
-				       cs_ar & AR_DB),
-			   &in);
+	ret = instr_decode(
+		bytes, len,
+		cpu_mode_of(m.walk.cr0, ctx.rflags, m.walk.efer, cs_ar & AR_L, cs_ar & AR_DB), &in);
 	if (ret == -ENOSPC && len < INSTR_MAX_LEN) {
 		/* The instruction runs into a page that does not map: that fetch faults. */
 		ret = translate(&ctx, ctx.seg[X86_SEG_CS].base + ctx.rip + len, GUEST_ACC_FETCH,

@@ -12,7 +12,8 @@
 #include <asm/vmx.h>
 #include <asm/vmx_caps.h>
 
-#define CR4_VMXE (1ULL << 13)
+#define CR4_VMXE    (1ULL << 13)
+#define CR4_OSXSAVE (1ULL << 18)
 
 extern struct page_pool hv_pages;
 
@@ -38,8 +39,16 @@ int vmx_root_enable(void)
 	struct per_cpu *pcpu = this_cpu();
 	u64 cr0 = read_cr0(), cr4 = read_cr4() | CR4_VMXE;
 	paddr_t region;
+	u32 a, b, c, d;
 	u8 failed;
 
+	/*
+	 * CR4.OSXSAVE in the host context: XSETBV exits are emulated by executing XSETBV,
+	 * which is #UD without it. The hypervisor itself never uses extended state.
+	 */
+	cpuid_count(1, 0, &a, &b, &c, &d);
+	if (c & (1U << 26))
+		cr4 |= CR4_OSXSAVE;
 	if ((VMX_REQUIRED_FEATURES & ~pcpu->vmx.features) != 0)
 		return -ENODEV;
 	if (!apply_fixed(&cr0, MSR_IA32_VMX_CR0_FIXED0, MSR_IA32_VMX_CR0_FIXED1) ||

@@ -14,6 +14,7 @@
 #include <asm/msr-index.h>
 #include <asm/msr.h>
 #include <asm/processor.h>
+#include <asm/tsc.h>
 #include <asm/vmcs.h>
 #include <asm/vmx.h>
 #include <asm/vmx_internal.h>
@@ -77,14 +78,6 @@ void vmx_inject_pending(struct vcpu *vcpu)
 	e->valid = false;
 }
 
-void vmx_skip_instruction(struct vcpu *vcpu)
-{
-	vmcs_write(VMCS_GUEST_RIP, vmcs_read(VMCS_GUEST_RIP) + vmcs_read(VMCS_EXIT_INSTR_LEN));
-	/* Skipping an instruction ends STI/MOV-SS blocking (SDM 25.4.2). */
-	if (vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) & 0x3)
-		vmcs_clear_bits(VMCS_GUEST_INTERRUPTIBILITY, 0x3);
-}
-
 int vcpu_vendor_init(struct vcpu *vcpu)
 {
 	return vmcs_create(vcpu);
@@ -97,6 +90,17 @@ void vcpu_vendor_reset(struct vcpu *vcpu)
 	if (!vmx_vmptrld(vcpu->arch.vmx.vmcs))
 		panic("VMPTRLD of vm%u vcpu%u failed", vcpu->vm->id, vcpu->id);
 	vmcs_load_start_state(vcpu, real_mode);
+	vcpu->arch.cpuid = (struct vcpuid_policy){
+		.vcpu_count = vcpu->vm->vcpu_count,
+		.vcpu_apic_id = vcpu->id,
+		.privileged = vcpu->vm->config->load_order == VM_SERVICE,
+		.tsc_khz = (u32)tsc_khz(),
+	};
+	/* XCR0 back to its reset value (x87 only) if the CPU has it (SDM Vol 1 13.3). */
+	if (vcpu->arch.xcr0 > 1) {
+		__asm__ __volatile__("xsetbv" ::"a"(1), "d"(0), "c"(0));
+		vcpu->arch.xcr0 = 1;
+	}
 	/* The guest-physical and linear mappings of the previous run are stale. */
 	vmx_invvpid(INVVPID_SINGLE_CONTEXT, vmx_vpid(vcpu), 0);
 	vmx_invept(INVEPT_SINGLE_CONTEXT, ept_eptp(&vcpu->vm->arch.ept));
@@ -119,13 +123,17 @@ void vcpu_vendor_run(struct vcpu *vcpu)
 	struct vcpu_arch *a = &vcpu->arch;
 
 	local_irq_disable();
+	/*
+	 * CR2 is not in the VMCS. The hypervisor never changes it (a page fault in the
+	 * hypervisor is fatal), so the guest's value stays in the register across exits and
+	 * is only loaded here and saved when the vCPU leaves the CPU.
+	 */
+	__asm__ __volatile__("mov %0, %%cr2" ::"r"(a->cr2) : "memory");
 	while (!vcpu->requests && vcpu->state == VCPU_RUNNING) {
 		int failed;
 
 		vmx_inject_pending(vcpu);
-		__asm__ __volatile__("mov %0, %%cr2" ::"r"(a->cr2) : "memory");
 		failed = vmx_enter_guest(a->gpr, a->vmx.launched);
-		__asm__ __volatile__("mov %%cr2, %0" : "=r"(a->cr2));
 		if (failed) {
 			report_entry_failure(vcpu, true);
 			break;
@@ -137,10 +145,10 @@ void vcpu_vendor_run(struct vcpu *vcpu)
 			report_entry_failure(vcpu, false);
 			break;
 		}
-		a->gpr[GPR_RSP] = vmcs_read(VMCS_GUEST_RSP);
 		if (vmexit_dispatch(vcpu))
 			break;
 	}
+	__asm__ __volatile__("mov %%cr2, %0" : "=r"(a->cr2));
 	local_irq_enable();
 }
 

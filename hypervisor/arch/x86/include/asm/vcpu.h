@@ -11,6 +11,7 @@
 
 #include <bulkhead/types.h>
 #include <asm/ept.h>
+#include <asm/vcpuid.h>
 #include <asm/vcr.h>
 
 /* General registers in instruction-encoding order (SDM Vol 2A 2.1.5, table 2-2). */
@@ -92,6 +93,7 @@ struct vcpu_arch {
 	u64 lapic_icr;
 	u64 mtrr_def_type;
 	struct pending_exception exception;
+	struct vcpuid_policy cpuid; /* what CPUID tells this vCPU (set at reset) */
 	struct vcpu_start_state start;
 	struct vcpu_vmx vmx;
 };

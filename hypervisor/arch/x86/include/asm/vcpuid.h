@@ -22,6 +22,7 @@ struct vcpuid_policy {
 	u32 vcpu_apic_id; /* the calling vCPU's APIC ID */
 	bool privileged;  /* the Service VM */
 	u32 tsc_khz;	  /* the guest's TSC frequency */
+	u64 guest_cr4;	  /* OSXSAVE and PKE show in CPUID as the guest set them */
 };
 
 enum { CPUID_EAX, CPUID_EBX, CPUID_ECX, CPUID_EDX };
