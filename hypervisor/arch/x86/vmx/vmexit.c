@@ -198,12 +198,7 @@ static int handle_msr_loading(struct vcpu *vcpu)
 	return -EIO;
 }
 
-struct vmexit_entry {
-	const char *name;
-	vmexit_handler_t handler;
-};
-
-static const struct vmexit_entry vmexit_table[EXIT_REASON_COUNT] = {
+const struct vmexit_entry vmexit_table[EXIT_REASON_COUNT] = {
 	[EXIT_EXCEPTION_NMI] = {"exception or NMI", handle_exception_nmi},
 	[EXIT_EXTERNAL_INTR] = {"external interrupt", handle_external_interrupt},
 	[EXIT_TRIPLE_FAULT] = {"triple fault", handle_triple_fault},
@@ -243,7 +238,7 @@ static const struct vmexit_entry vmexit_table[EXIT_REASON_COUNT] = {
 };
 
 /* Exits whose instruction the guest may not use: hardware without the feature says #UD. */
-static int unhandled_exit(struct vcpu *vcpu, u32 reason)
+int vmexit_unhandled(struct vcpu *vcpu, u32 reason)
 {
 	const char *name = reason < EXIT_REASON_COUNT && vmexit_table[reason].name
 				   ? vmexit_table[reason].name
@@ -262,13 +257,4 @@ const char *vmexit_reason_name(u32 reason)
 	if (reason < EXIT_REASON_COUNT && vmexit_table[reason].name)
 		return vmexit_table[reason].name;
 	return "unknown";
-}
-
-int vmexit_dispatch(struct vcpu *vcpu)
-{
-	u32 reason = vcpu->arch.vmx.exit_reason & 0xffff;
-
-	if (reason < EXIT_REASON_COUNT && vmexit_table[reason].handler)
-		return vmexit_table[reason].handler(vcpu);
-	return unhandled_exit(vcpu, reason);
 }

@@ -18,7 +18,6 @@
 /* int vmx_enter_guest(u64 *gpr, u64 launched) */
 vmx_enter_guest:
 	pushq %rbp
-	movq %rsp, %rbp
 	pushq %rbx
 	pushq %r12
 	pushq %r13
@@ -63,9 +62,8 @@ vmx_enter_guest:
 	.globl vmx_exit_entry
 	.type vmx_exit_entry, @function
 vmx_exit_entry:
-	/* RSP = HOST_RSP: the register array pointer is on top. */
-	pushq %rdi
-	movq 8(%rsp), %rdi
+	/* RSP = HOST_RSP: the register array pointer is on top; swap in the guest's RDI. */
+	xchgq %rdi, (%rsp)
 	movq %rax, G(0)(%rdi)
 	movq %rcx, G(1)(%rdi)
 	movq %rdx, G(2)(%rdi)
@@ -82,7 +80,6 @@ vmx_exit_entry:
 	movq %r15, G(15)(%rdi)
 	popq %rax
 	movq %rax, G(7)(%rdi)
-	popq %rdi
 	popq %r15
 	popq %r14
 	popq %r13

@@ -129,7 +129,8 @@ void vcpu_vendor_run(struct vcpu *vcpu)
 	 * is only loaded here and saved when the vCPU leaves the CPU.
 	 */
 	__asm__ __volatile__("mov %0, %%cr2" ::"r"(a->cr2) : "memory");
-	while (!vcpu->requests && vcpu->state == VCPU_RUNNING) {
+	/* Every change of the vCPU's state comes with a request (bulkhead/vm.h). */
+	while (!vcpu->requests) {
 		int failed;
 
 		vmx_inject_pending(vcpu);
@@ -145,7 +146,7 @@ void vcpu_vendor_run(struct vcpu *vcpu)
 			report_entry_failure(vcpu, false);
 			break;
 		}
-		if (vmexit_dispatch(vcpu))
+		if (vmexit_dispatch(vcpu, a->vmx.exit_reason & 0xffff))
 			break;
 	}
 	__asm__ __volatile__("mov %%cr2, %0" : "=r"(a->cr2));

@@ -28,7 +28,10 @@ void vmx_load_cr(struct vcpu *vcpu, bool real_mode);
 /* Moves RIP past the instruction that exited (inline: every emulated instruction). */
 static inline void vmx_skip_instruction(struct vcpu *vcpu)
 {
-	vmcs_write(VMCS_GUEST_RIP, vmcs_read(VMCS_GUEST_RIP) + vmcs_read(VMCS_EXIT_INSTR_LEN));
+	u64 rip = vmcs_read(VMCS_GUEST_RIP) + vmcs_read(VMCS_EXIT_INSTR_LEN);
+
+	/* Unchecked: GUEST_RIP always exists and the VMCS is current. */
+	__asm__ __volatile__("vmwrite %1, %0" ::"r"((u64)VMCS_GUEST_RIP), "r"(rip) : "cc");
 	/* Skipping an instruction ends STI/MOV-SS blocking (SDM 25.4.2). */
 	if (vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) & 0x3)
 		vmcs_clear_bits(VMCS_GUEST_INTERRUPTIBILITY, 0x3);
@@ -38,7 +41,21 @@ void vmx_inject_pending(struct vcpu *vcpu);
 
 /* Exit handlers: return 0 to resume the guest. */
 typedef int (*vmexit_handler_t)(struct vcpu *vcpu);
-int vmexit_dispatch(struct vcpu *vcpu);
+struct vmexit_entry {
+	const char *name;
+	vmexit_handler_t handler;
+};
+/* The dispatch table (vmexit.c), indexed by basic exit reason. */
+extern const struct vmexit_entry vmexit_table[];
+int vmexit_unhandled(struct vcpu *vcpu, u32 reason);
+
+/* Inline: it runs on every exit. */
+static inline int vmexit_dispatch(struct vcpu *vcpu, u32 reason)
+{
+	if (reason < EXIT_REASON_COUNT && vmexit_table[reason].handler)
+		return vmexit_table[reason].handler(vcpu);
+	return vmexit_unhandled(vcpu, reason);
+}
 const char *vmexit_reason_name(u32 reason);
 int vmexit_cr_access(struct vcpu *vcpu);
 int vmexit_io(struct vcpu *vcpu);
