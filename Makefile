@@ -6,6 +6,8 @@
 #   make test                              unit tests, image build, end-to-end tests
 #   make menuconfig | defconfig | savedefconfig
 #   make coverage                          unit-test line coverage
+#   make fuzz [FUZZ_TIME=60]               fuzz the MMIO instruction emulator (libFuzzer)
+#   make bench [BENCH_ARGS=--update-doc]   exit costs, boot latency (doc/performance.md)
 #   make help                              everything else
 #
 # Everything generated goes under $(O) (default build/); the source tree is never written.
@@ -57,16 +59,30 @@ ISO := $(O)/bulkhead.iso
 image: $(ISO)
 iso: $(ISO)
 
-$(ISO): $(HV_ELF) $(ROOT)/misc/mkiso.py $(KCONFIG_AUTOCONF) $(MODULES_LIST) | setup
+# Scenario builds also build the test guest (tests/guests/), which scenarios can boot as
+# kernel-file="@build/guests/testguest.elf".
+GUEST_ELF := $(O)/guests/testguest.elf
+$(GUEST_ELF): $(shell find $(ROOT)/tests/guests/testguest -type f) $(ROOT)/tests/guests/Makefile
+	$(Q)$(MAKE) -C $(ROOT)/tests/guests O=$(O)/guests
+
+$(ISO): $(HV_ELF) $(ROOT)/misc/mkiso.py $(KCONFIG_AUTOCONF) $(MODULES_LIST) \
+		$(if $(MODULES_LIST),$(GUEST_ELF)) | setup
 	@echo "  ISO     $(patsubst $(ROOT)/%,%,$@)"
-	$(Q)$(PYTHON) $(ROOT)/misc/mkiso.py --out $@ --hypervisor $(HV_ELF) \
+	$(Q)$(PYTHON) $(ROOT)/misc/mkiso.py --out $@ --hypervisor $(HV_ELF) --build-dir $(O) \
 		--cmdline "$(CONFIG_HV_CMDLINE)" $(if $(MODULES_LIST),--modules-from $(MODULES_LIST))
 
 # ---------------------------------------------------------------------------
+# Without a board and scenario, `make run` shows what Bulkhead is for: the demo scenario
+# (two isolated VMs running the test guest) on the Bochs board, built in $(O)/demo.
 .PHONY: run
+ifeq ($(BOARD) $(SCENARIO) $(EMU),builtin builtin bochs)
+run: | setup
+	$(Q)$(MAKE) -f $(ROOT)/Makefile O=$(O)/demo BOARD=bochs SCENARIO=demo CPUS=4 run
+else
 run: $(ISO)
 	$(Q)$(PYTHON) $(ROOT)/misc/emulator.py run --emu $(EMU) --iso $(ISO) --cpus $(CPUS) \
 		--model $(BOCHS_MODEL)
+endif
 
 # ---------------------------------------------------------------------------
 # Tests. Unit tests run on the host; e2e tests boot the real image in emulators.
@@ -98,6 +114,17 @@ e2e-test: $(ISO)
 	$(Q)cd $(ROOT)/tests/e2e && BULKHEAD_ELF=$(HV_ELF) BULKHEAD_BUILD=$(O) \
 		$(PYTHON) -m pytest -n $(E2E_JOBS) $(E2E_ARGS)
 
+# Benchmark (misc/bench/run_bench.py, doc/performance.md): builds the test guest and an
+# image of its own (scenario_xmls/partitioned.xml, VM 0 running the guest's bench=1) under
+# $(O)/bench, boots it in Bochs and reports hypervisor instructions per exit round trip and
+# the boot latency; fails when a target is missed. Results: $(O)/bench/results.json.
+BENCH_ARGS ?=
+
+.PHONY: bench
+bench: | setup
+	$(Q)$(PYTHON) $(ROOT)/misc/bench/run_bench.py --out $(O)/bench --model $(BOCHS_MODEL) \
+		$(BENCH_ARGS)
+
 # C sources follow the root .clang-format (Linux kernel style); this fails on any drift.
 format-check: | setup
 	$(Q)cd $(ROOT) && files=$$(git ls-files '*.c' '*.h' 2>/dev/null || find hypervisor tests -name '*.[ch]'); \
@@ -111,6 +138,16 @@ coverage: | setup
 		--print-summary $(O)/coverage/unit
 	$(Q)cat $(O)/coverage/coverage.txt
 	@echo "coverage report: $(O)/coverage/index.html"
+
+# ---------------------------------------------------------------------------
+# Fuzzing (tests/fuzz/): the MMIO instruction decoder/emulator and the guest page-table
+# walker under libFuzzer with ASan and UBSan for FUZZ_TIME seconds. Binary, corpus and
+# any crash reproducers go to $(O)/fuzz.
+FUZZ_TIME ?= 60
+
+.PHONY: fuzz
+fuzz: | setup
+	$(Q)$(MAKE) -C $(ROOT)/tests/fuzz ROOT=$(ROOT) O=$(O)/fuzz FUZZ_TIME=$(FUZZ_TIME) run
 
 # ---------------------------------------------------------------------------
 .PHONY: clean distclean help

@@ -26,6 +26,8 @@ from typing import Sequence
 
 GRUB_PC_DIR = Path("/usr/lib/grub/i386-pc")
 HYPERVISOR_ISO_NAME = "bulkhead.elf"
+# Module paths with this prefix are relative to --build-dir (bulkhead-config writes them).
+BUILD_DIR_PREFIX = "@build/"
 
 # Characters that GRUB's script parser treats literally in an unquoted word.
 _GRUB_SAFE_WORD = re.compile(r"^[A-Za-z0-9_@%+=:,./-]+$")
@@ -225,6 +227,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--modules-from", type=Path, metavar="FILE",
                         help="read more modules from FILE, one 'PATH TAG [ARGS...]' per "
                              "line ('#' comments; the list bulkhead-config generate writes)")
+    parser.add_argument("--build-dir", type=Path, default=None, metavar="DIR",
+                        help="where module paths that start with @build/ point (the build "
+                             "directory, O=...)")
     parser.add_argument("--timeout", type=int, default=0, metavar="SECONDS",
                         help="GRUB menu timeout (default: 0)")
     args = parser.parse_args(argv)
@@ -239,7 +244,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     for spec in specs:
         if len(spec) < 2:
             parser.error(f"--module needs PATH and TAG, got: {' '.join(spec)}")
-        modules.append(Module(Path(spec[0]), spec[1], list(spec[2:])))
+        path = spec[0]
+        if path.startswith(BUILD_DIR_PREFIX):
+            if args.build_dir is None:
+                parser.error(f"module {path} is in the build directory: give --build-dir")
+            path = str(args.build_dir / path[len(BUILD_DIR_PREFIX):])
+        modules.append(Module(Path(path), spec[1], list(spec[2:])))
     args.modules = modules
     if args.timeout < 0:
         parser.error("--timeout must be 0 or more")

@@ -492,10 +492,15 @@ void pcpu_run_loop(void)
 
 		if (vcpu)
 			vcpu_service(vcpu);
-		/* Halt unless the vCPU can run; a kick or any interrupt wakes the CPU. */
+		/*
+		 * Halt unless there is work: a runnable vCPU or a request to act on (its kick
+		 * may already have been taken). A kick or any interrupt wakes the CPU.
+		 */
+		arch_irq_disable(); /* no kick can slip in between the check and the halt */
 		vcpu = pcpu_vcpus[cpu];
-		if (!vcpu || vcpu->state != VCPU_RUNNING || vcpu->requests)
+		if (!vcpu || (vcpu->state != VCPU_RUNNING && !vcpu->requests))
 			arch_cpu_idle();
+		arch_irq_enable();
 	}
 }
 

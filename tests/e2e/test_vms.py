@@ -4,7 +4,9 @@ scenario_xmls/partitioned.xml is used as it is (two VMs with two physical CPUs e
 static memory, vUARTs, VM linux-b's ownership table with IA32_MISC_ENABLE denied), only
 the kernels are the test guest (tests/guests/), which checks from inside each VM what
 the VM sees: CPUID, control-register and MSR behaviour, port I/O, its memory, accesses
-outside it, and a guest reset. Each VM's console vUART shows on the hypervisor console
+outside it, XSETBV/XGETBV, hypercalls (VMCALL), starting its AP with INIT and start-up
+IPIs (linux-a through the x2APIC where the CPU model has one, linux-b always through the
+xAPIC page), and a guest reset. Each VM's console vUART shows on the hypervisor console
 as "vmN| ..." lines.
 
 Isolation: VM linux-a pokes guest-physical addresses outside its RAM, among them
@@ -17,12 +19,13 @@ model) while linux-a keeps running.
 from __future__ import annotations
 
 import re
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from guest_scenarios import build_image, build_testguest, with_testguest
-from harness import E2EHarness
+from harness import REPO, E2EHarness
 
 # (Bochs model, how linux-b resets itself): one with APIC virtualization (haswell), the
 # richest one (skylake_x), one without APIC-register virtualization (arrandale).
@@ -35,7 +38,15 @@ MODELS = [
 LINUX_A = ("name=linux-a vcpus=2 isolation=0x10000000,0x12200000,0x22000000,0x100000000 "
            "pattern=0x300000 heartbeat=0")
 LINUX_B = ("name=linux-b vcpus=2 deny_msrs=0x1a0 isolation=0x14000000,0x80000000 "
-           "pattern=0x200000 heartbeat=0 reset={reset}")
+           "pattern=0x200000 heartbeat=0 apic=xapic reset={reset}")
+
+# Bochs models whose CPUID has neither XSAVE nor x2APIC (Westmere): the xcr checks are
+# SKIPped there and linux-a, too, starts its AP through the xAPIC page.
+NO_XSAVE_NO_X2APIC = {"corei5_arrandale_m520"}
+XCR_CHECKS = ("cpuid_osxsave", "xsetbv_x87_sse", "xsetbv_x87_clear_gp", "xsetbv_ecx1_gp",
+              "xsetbv_unsupported_gp", "xsetbv_avx_without_sse_gp")
+SMP_CHECKS = ("ap1_started", "ap1_apic_id", "sipi_ignored_when_running")
+HYPERCALL_CHECKS = ("unknown_id", "api_version_denied", "user_ud")
 
 DONE = re.compile(r"^vm(\d)\| testguest: done: (\d+) passed, (\d+) failed", re.M)
 
@@ -48,6 +59,12 @@ def testguest(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def vm_lines(text: str, vm: int) -> list[str]:
     prefix = f"vm{vm}| "
     return [line[len(prefix):] for line in text.splitlines() if line.startswith(prefix)]
+
+
+def verdicts(lines: list[str], check: str) -> list[str]:
+    """The lines that report check ("PASS smp.ap1_started (x2APIC, ...)"), in order."""
+    pattern = re.compile(rf"^testguest: (PASS|FAIL|SKIP) {re.escape(check)}(:| \(|$)")
+    return [line[len("testguest: "):] for line in lines if pattern.match(line)]
 
 
 @pytest.mark.bochs
@@ -86,6 +103,32 @@ def test_partitioned_vms_run_isolated(tmp_path: Path, hv: E2EHarness, testguest:
         assert f"testguest: PASS {check}" in a, check
         assert f"testguest: PASS {check}" in b, check
     assert "testguest: PASS msr.deny_rdmsr_1a0" in b  # linux-b's ownership table
+
+    # The APs: started by INIT + two STARTUPs in each boot (linux-b boots twice), with
+    # their own APIC ID; the STARTUPs that reach a running AP change nothing.
+    boots = {"a": (a, 1), "b": (b, 2)}
+    for vm_name, (lines, nboots) in boots.items():
+        for check in [f"smp.{c}" for c in SMP_CHECKS] + \
+                [f"hypercall.{c}" for c in HYPERCALL_CHECKS]:
+            seen = verdicts(lines, check)
+            assert len(seen) == nboots and all(v.startswith("PASS") for v in seen), \
+                (vm_name, check, seen)
+        for check in [f"xcr.{c}" for c in XCR_CHECKS]:
+            seen = verdicts(lines, check)
+            if model in NO_XSAVE_NO_X2APIC:
+                assert len(seen) == nboots and all(
+                    v.startswith("SKIP") and "(XSAVE) is clear" in v for v in seen), \
+                    (vm_name, check, seen)
+            else:
+                assert len(seen) == nboots and all(v.startswith("PASS") for v in seen), \
+                    (vm_name, check, seen)
+    a_apic = "xAPIC" if model in NO_XSAVE_NO_X2APIC else "x2APIC"
+    assert verdicts(a, "smp.ap1_started")[0].startswith(f"PASS smp.ap1_started ({a_apic}, ")
+    assert all(v.startswith("PASS smp.ap1_started (xAPIC, ")
+               for v in verdicts(b, "smp.ap1_started"))
+    # The hypervisor's side: one start-up per boot, at the guest's trampoline page.
+    assert len(re.findall(r"\bvm0: vcpu1 started at 0x8000 by start-up IPI", text)) == 1
+    assert len(re.findall(r"\bvm1: vcpu1 started at 0x8000 by start-up IPI", text)) == 2
     assert not any("deny_rdmsr" in line for line in a)
     # Every poke outside linux-a's memory was contained, the peer's pattern included.
     for gpa in ("10000000", "12200000", "22000000", "100000000"):
@@ -127,3 +170,24 @@ def test_stop_policies_stop_only_that_vm(tmp_path: Path, hv: E2EHarness,
     assert "vm0 (linux-a): stopped" not in text
     assert not re.search(r"vm1\| testguest: (PASS|FAIL) mem\.isolation", text)
     assert "vm1 (linux-b): resetting" not in text
+
+
+@pytest.mark.bochs
+def test_demo_scenario_is_what_make_run_boots(tmp_path: Path, hv: E2EHarness) -> None:
+    """`make run` without BOARD/SCENARIO builds scenario_xmls/demo.xml for Bochs; its
+    test-guest kernels come from the build directory (kernel-file="@build/...")."""
+    dry_out = tmp_path / "dry"
+    dry = subprocess.run(["make", "--no-print-directory", "-n", f"O={dry_out}", "run"],
+                         cwd=REPO, text=True, capture_output=True, check=True).stdout
+    assert f"O={dry_out}/demo BOARD=bochs SCENARIO=demo" in dry
+
+    out = tmp_path / "out"
+    hv.elf = build_image(REPO / "scenario_xmls" / "demo.xml", out)
+    assert (out / "guests" / "testguest.elf").is_file()
+    boot = hv.boot("bochs", cpus=4, iso=out / "bulkhead.iso", budget=180)
+    boot.expect(re.compile(r"vm1\| testguest: PASS reset\.cf9 \(boot 2\)"))
+    boot.expect(re.compile(r"vm0\| testguest: alive \d+$"), start=len(boot.text))
+    text = boot.text
+    assert not re.search(r"vm\d\| testguest: FAIL", text), text[-3000:]
+    assert "vm0| testguest: PASS mem.isolation_a200000" in text
+    assert len(DONE.findall(text)) == 3  # left once, right on both boots

@@ -181,6 +181,16 @@ void arch_kick_cpu(u32 cpu)
 		lapic_send_ipi(per_cpu(cpu)->apic_id, APIC_DM_FIXED | VEC_KICK);
 }
 
+void arch_irq_disable(void)
+{
+	local_irq_disable();
+}
+
+void arch_irq_enable(void)
+{
+	local_irq_enable();
+}
+
 void arch_cpu_idle(void)
 {
 	/* STI's one-instruction shadow: an interrupt pending now wakes the HLT. */

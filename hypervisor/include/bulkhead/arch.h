@@ -33,6 +33,8 @@ int arch_run_on_cpu(u32 cpu, void (*fn)(void *), void *arg);
 void arch_kick_cpu(u32 cpu);
 /* Halts the calling CPU until an interrupt; called and returns with interrupts off. */
 void arch_cpu_idle(void);
+void arch_irq_disable(void);
+void arch_irq_enable(void);
 
 u32 arch_cpu_id(void);
 /* APIC IDs of the online CPUs in hypervisor CPU order; returns how many were stored. */
@@ -50,5 +52,12 @@ bool arch_on_cpu_stack(u64 addr, u64 size);
 u64 arch_time_ns(void);
 /* Busy-waits (TSC based once calibrated). */
 void arch_udelay(u64 us);
+/*
+ * Calls poll from the calling CPU's timer interrupt every period_us (the debug shell's
+ * console input); 0, -EINVAL or -EBUSY (the timer already has a user).
+ */
+int arch_console_poll_start(void (*poll)(void), u64 period_us);
+/* Resets the whole machine (debug shell "reboot"). */
+void arch_system_reset(void) __noreturn;
 
 #endif
