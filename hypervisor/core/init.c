@@ -16,6 +16,7 @@
 #include <bulkhead/log.h>
 #include <bulkhead/multiboot2.h>
 #include <bulkhead/panic.h>
+#include <bulkhead/shell.h>
 #include <bulkhead/string.h>
 #include <bulkhead/version.h>
 #include <bulkhead/vm.h>
@@ -29,9 +30,14 @@ static u32 cpus_online;
 
 static int step_console(void)
 {
+	/* Read by the multiboot2 entry (arch/x86/boot/header.S) before anything else. */
+	extern u64 boot_entry_tsc;
+
 	/* Without a UART the hypervisor still runs; the log ring keeps the messages. */
 	console_init();
 	pr_info("Bulkhead %s (%s build) starting\n", BULKHEAD_VERSION, BULKHEAD_BUILD_TYPE);
+	/* make bench: VM 0's first TSC minus this is the boot latency in instructions. */
+	pr_info("boot: entry TSC %llu\n", (unsigned long long)boot_entry_tsc);
 	return 0;
 }
 
@@ -155,6 +161,11 @@ static int step_debug_fault(void)
 	return debug_fault_run(boot_info.cmdline);
 }
 
+static int step_shell(void)
+{
+	return shell_init();
+}
+
 struct boot_step {
 	const char *name;
 	int (*run)(void);
@@ -175,6 +186,7 @@ static const struct boot_step boot_steps[] = {
 	{"hardware virtualization", step_virt, true},
 	{"fault injection", step_debug_fault, false},
 	{"virtual machines", step_vms, false},
+	{"debug shell", step_shell, false},
 };
 
 static int step_paging(void)

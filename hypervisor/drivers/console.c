@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-/* The hypervisor console on a 16550 serial port (CONFIG_SERIAL_PIO_BASE). */
+/* The hypervisor console on a 16550 serial port (CONFIG_SERIAL_PIO_BASE): output and input. */
 #include <bulkhead/console.h>
 #include <bulkhead/errno.h>
 
@@ -21,6 +21,16 @@ void console_write(const char *text, size_t len)
 		uart16550_putc(&console_uart, text[i]);
 	}
 }
+
+bool console_has_input(void)
+{
+	return console_uart.present;
+}
+
+int console_getc(void)
+{
+	return console_uart.present ? uart16550_getc(&console_uart) : -1;
+}
 #else
 int console_init(void)
 {
@@ -29,5 +39,15 @@ int console_init(void)
 
 void console_write(const char *text, size_t len)
 {
+}
+
+bool console_has_input(void)
+{
+	return false;
+}
+
+int console_getc(void)
+{
+	return -1;
 }
 #endif

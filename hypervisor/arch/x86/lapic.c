@@ -25,6 +25,7 @@
 static bool x2apic;
 static bool tsc_deadline;
 static volatile u8 *xapic_mmio;
+static void (*timer_handlers[CONFIG_MAX_PCPUS])(void);
 
 bool lapic_x2apic_mode(void)
 {
@@ -73,7 +74,21 @@ void lapic_send_ipi(u32 apic_id, u32 icr_low)
 
 static void lapic_timer_irq(struct trap_frame *frame)
 {
+	void (*fn)(void) = timer_handlers[this_cpu_id()];
+
 	this_cpu()->timer_ticks++;
+	if (fn)
+		fn();
+}
+
+int lapic_timer_set_handler(void (*fn)(void))
+{
+	u32 cpu = this_cpu_id();
+
+	if (fn && timer_handlers[cpu] && timer_handlers[cpu] != fn)
+		return -EBUSY;
+	timer_handlers[cpu] = fn;
+	return 0;
 }
 
 static void lapic_error_irq(struct trap_frame *frame)

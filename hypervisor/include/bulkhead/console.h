@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* The hypervisor console: where log output goes and, later, the debug shell reads. */
+/* The hypervisor console: where log output goes and the debug shell reads. */
 #ifndef BULKHEAD_CONSOLE_H
 #define BULKHEAD_CONSOLE_H
 
@@ -20,5 +20,9 @@ int uart16550_getc(struct uart16550 *uart);
 int console_init(void);
 /* Writes text; "\n" becomes "\r\n". Safe to call before console_init (drops output). */
 void console_write(const char *text, size_t len);
+/* Whether the console can receive (a UART answered at console_init). */
+bool console_has_input(void);
+/* The next received byte, or -1 when none is waiting (or there is no console UART). */
+int console_getc(void);
 
 #endif
