@@ -49,9 +49,17 @@ mb2_header_end:
 	.code32
 	.globl mb2_entry
 mb2_entry:
+	/*
+	 * Read the TSC before anything else (make bench counts boot latency from here). RDTSC
+	 * overwrites EAX (the loader magic, saved) and EDX; EBX (the information) is kept.
+	 * boot_entry_tsc is in .data, which the loader loaded: .bss is not cleared yet.
+	 */
+	movl	%eax, %esi
+	rdtsc
+	movl	%eax, boot_entry_tsc
+	movl	%edx, boot_entry_tsc + 4
 	cli
 	cld
-	movl	%eax, %esi
 	movl	%ebx, %ebp
 
 	/* .bss is NOLOAD: clear it before anything lives there. */
@@ -161,7 +169,10 @@ boot_gdt_ptr:
 	.long	boot_gdt
 
 	.section .data
-	.balign 4
+	.balign 8
+	.globl	boot_entry_tsc
+boot_entry_tsc:
+	.quad	0
 boot_magic:
 	.long	0
 boot_mbi:
