@@ -104,7 +104,7 @@ unit-test: | setup
 
 # The configuration tooling (config_tools/) and the board collector.
 tools-test: | setup
-	$(Q)cd $(ROOT) && $(PYTHON) -m pytest -p no:cacheprovider tests/config_tools
+	$(Q)cd $(ROOT) && $(PYTHON) -m pytest -p no:cacheprovider tests/config_tools misc/bench
 
 # The test guest (tests/guests/) on its own in QEMU: its probes and output format.
 guest-test: | setup

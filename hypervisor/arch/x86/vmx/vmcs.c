@@ -17,6 +17,7 @@
 #include <asm/msr-index.h>
 #include <asm/msr.h>
 #include <asm/processor.h>
+#include <asm/tsc.h>
 #include <asm/vmcs.h>
 #include <asm/vmx.h>
 #include <asm/vmx_internal.h>
@@ -51,6 +52,27 @@ static int set_controls(u32 field, u32 cap_msr, u32 want, u32 required, const ch
 	return 0;
 }
 
+/*
+ * A backstop that makes the vCPU leave the guest at least every PREEMPT_PERIOD_MS of
+ * guest time, so the CPU's own interrupts (kicks, the shell's timer) are always taken:
+ * Bochs 2.7 does not exit for external interrupts while the guest runs with RFLAGS.IF
+ * clear (measured), which real VT-x does. With "save VMX-preemption timer value" the
+ * count carries over exits; without it every entry restarts the period. The timer counts
+ * down at the TSC rate divided by 2^IA32_VMX_MISC[4:0] (SDM Vol 3C 26.5.1).
+ */
+#define PREEMPT_PERIOD_MS 10
+
+static void setup_preemption_timer(struct vcpu_vmx *vmx)
+{
+	u64 ticks = tsc_khz() * PREEMPT_PERIOD_MS >> (msr_read(MSR_IA32_VMX_MISC) & 0x1f);
+
+	vmx->preempt_ticks = 0;
+	if (!(vmcs_read(VMCS_PIN_CTLS) & PIN_PREEMPT_TIMER))
+		return;
+	vmx->preempt_ticks = ticks > 0xffffffffULL ? 0xffffffffU : ticks ? (u32)ticks : 1;
+	vmcs_write(VMCS_PREEMPTION_TIMER, vmx->preempt_ticks);
+}
+
 static int setup_controls(struct vcpu *vcpu)
 {
 	struct vcpu_vmx *vmx = &vcpu->arch.vmx;
@@ -64,7 +86,7 @@ static int setup_controls(struct vcpu *vcpu)
 
 	/* NMIs always exit: the panic path stops CPUs with them, guest or not. */
 	err = set_controls(VMCS_PIN_CTLS, MSR_IA32_VMX_TRUE_PINBASED_CTLS,
-			   PIN_EXT_INTR_EXIT | PIN_NMI_EXIT | PIN_VIRTUAL_NMIS,
+			   PIN_EXT_INTR_EXIT | PIN_NMI_EXIT | PIN_VIRTUAL_NMIS | PIN_PREEMPT_TIMER,
 			   PIN_EXT_INTR_EXIT | PIN_NMI_EXIT, "pin-based");
 	if (!err)
 		err = set_controls(VMCS_PROC_CTLS, MSR_IA32_VMX_TRUE_PROCBASED_CTLS, proc_want,
@@ -78,7 +100,8 @@ static int setup_controls(struct vcpu *vcpu)
 	if (!err)
 		err = set_controls(VMCS_EXIT_CTLS, MSR_IA32_VMX_TRUE_EXIT_CTLS,
 				   EXIT_HOST_ADDR64 | EXIT_SAVE_PAT | EXIT_LOAD_PAT |
-					   EXIT_SAVE_EFER | EXIT_LOAD_EFER | EXIT_SAVE_DEBUGCTL,
+					   EXIT_SAVE_EFER | EXIT_LOAD_EFER | EXIT_SAVE_DEBUGCTL |
+					   EXIT_SAVE_PREEMPT,
 				   EXIT_HOST_ADDR64 | EXIT_SAVE_EFER | EXIT_LOAD_EFER |
 					   EXIT_SAVE_PAT | EXIT_LOAD_PAT,
 				   "VM-exit");
@@ -89,6 +112,7 @@ static int setup_controls(struct vcpu *vcpu)
 	if (err)
 		return err;
 	vmx->proc_ctls = (u32)vmcs_read(VMCS_PROC_CTLS);
+	setup_preemption_timer(vmx);
 	vmx->entry_ctls = (u32)vmcs_read(VMCS_ENTRY_CTLS);
 	/* XSAVES needs the XSS-exiting bitmap: no supervisor component exits. */
 	if (vmcs_read(VMCS_PROC_CTLS2) & PROC2_XSAVES)

@@ -41,6 +41,13 @@ static int handle_external_interrupt(struct vcpu *vcpu)
 	return 0;
 }
 
+static int handle_preemption_timer(struct vcpu *vcpu)
+{
+	/* The period is over (vmcs.c): take what interrupts are pending, start anew. */
+	vmcs_write(VMCS_PREEMPTION_TIMER, vcpu->arch.vmx.preempt_ticks);
+	return handle_external_interrupt(vcpu);
+}
+
 static int handle_triple_fault(struct vcpu *vcpu)
 {
 	vm_guest_reset(vcpu->vm, "triple fault");
@@ -222,6 +229,7 @@ const struct vmexit_entry vmexit_table[EXIT_REASON_COUNT] = {
 	[EXIT_EPT_VIOLATION] = {"EPT violation", vmexit_ept_violation},
 	[EXIT_EPT_MISCONFIG] = {"EPT misconfiguration", vmexit_ept_misconfig},
 	[EXIT_XSETBV] = {"XSETBV", handle_xsetbv},
+	[EXIT_PREEMPTION_TIMER] = {"VMX-preemption timer", handle_preemption_timer},
 	/* VMX instructions: VMX is not offered to guests, so they are #UD. */
 	[EXIT_VMCLEAR] = {"VMCLEAR", NULL},
 	[EXIT_VMLAUNCH] = {"VMLAUNCH", NULL},

@@ -73,8 +73,9 @@ struct vcpu_vmx {
 	bool launched;
 	u32 exit_reason;
 	u64 exit_qualification;
-	u32 entry_ctls; /* cached: IA-32e mode guest changes with EFER.LMA */
-	u32 proc_ctls;	/* cached: window exiting bits change */
+	u32 entry_ctls;	   /* cached: IA-32e mode guest changes with EFER.LMA */
+	u32 proc_ctls;	   /* cached: window exiting bits change */
+	u32 preempt_ticks; /* VMX-preemption timer period, 0 when the CPU has none */
 	/* Guest values, loaded on entry and stored on exit; host values loaded on exit. */
 	struct vmx_msr_entry guest_msrs[SWITCHED_MSR_COUNT] __attribute__((aligned(16)));
 	struct vmx_msr_entry host_msrs[SWITCHED_MSR_COUNT] __attribute__((aligned(16)));

@@ -77,6 +77,7 @@
 #define VMCS_GUEST_INTERRUPTIBILITY 0x4824
 #define VMCS_GUEST_ACTIVITY	    0x4826
 #define VMCS_GUEST_SYSENTER_CS	    0x482a
+#define VMCS_PREEMPTION_TIMER	    0x482e
 #define VMCS_HOST_SYSENTER_CS	    0x4c00
 
 /* Natural-width fields (B.4). */
@@ -139,6 +140,7 @@ enum vmcs_seg { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_LDTR, SEG_TR
 #define PIN_EXT_INTR_EXIT (1U << 0)
 #define PIN_NMI_EXIT	  (1U << 3)
 #define PIN_VIRTUAL_NMIS  (1U << 5)
+#define PIN_PREEMPT_TIMER (1U << 6)
 
 /* Primary processor-based controls (25.6.2). */
 #define PROC_INTR_WINDOW_EXIT (1U << 2)
@@ -181,6 +183,7 @@ enum vmcs_seg { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_LDTR, SEG_TR
 #define EXIT_LOAD_PAT	   (1U << 19)
 #define EXIT_SAVE_EFER	   (1U << 20)
 #define EXIT_LOAD_EFER	   (1U << 21)
+#define EXIT_SAVE_PREEMPT  (1U << 22)
 
 /* VM-entry controls (25.8.1). */
 #define ENTRY_LOAD_DEBUGCTL (1U << 2)
