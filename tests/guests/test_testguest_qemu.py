@@ -1,9 +1,10 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """The test guest, built into a temporary directory and booted bare in QEMU (TCG).
 
-No hypervisor here: the hypervisor-specific checks FAIL (see README.md, "Bare QEMU"), but
-the boot path, the output format, the probes, the exception dump, the heartbeat, the
-benchmark and all three reset methods are exercised.
+No hypervisor here: the hypervisor-specific checks FAIL or SKIP (see README.md, "Bare
+QEMU"), but the boot path, the output format, the probes, the exception dump, the trip to
+CPL 3, starting an AP (-smp 2), XSETBV (-cpu max), the heartbeat, the benchmark and all
+three reset methods are exercised.
 
 Run from the repository root:
     /usr/bin/python3 -m pytest -p no:cacheprovider tests/guests -q
@@ -19,6 +20,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Sequence
 
 import pytest
 
@@ -66,6 +68,12 @@ LINE_KINDS = [
     re.compile(r"^testguest: halted$"),
     re.compile(r"^testguest: fatal: .+$"),
 ]
+
+XCR_CHECKS = [
+    "xcr.cpuid_osxsave", "xcr.xsetbv_x87_sse", "xcr.xsetbv_x87_clear_gp", "xcr.xsetbv_ecx1_gp",
+    "xcr.xsetbv_unsupported_gp", "xcr.xsetbv_avx_without_sse_gp",
+]
+SMP_CHECKS = ["smp.ap1_started", "smp.ap1_apic_id", "smp.sipi_ignored_when_running"]
 
 # Checks allowed to FAIL without a hypervisor (QEMU 7.2 TCG); everything else must PASS.
 BARE_MAY_FAIL = re.compile(
@@ -129,12 +137,13 @@ def boot(
     stop: str | None = "testguest: halted",
     no_reboot: bool = True,
     timeout: float = BOOT_TIMEOUT,
+    qemu_args: Sequence[str] = (),
 ) -> Boot:
     """Boots elf in QEMU; stops at the first line equal to stop, or when QEMU exits."""
     argv = [
         QEMU, "-M", "q35", "-m", "512", "-nodefaults", "-display", "none",
         "-monitor", "none", "-serial", "stdio",
-        "-kernel", str(elf), "-append", cmdline,
+        "-kernel", str(elf), "-append", cmdline, *qemu_args,
     ]
     if no_reboot:
         argv.append("-no-reboot")
@@ -241,7 +250,7 @@ def test_banner(default_boot: Boot) -> None:
     m = BANNER_RE.match(b.lines[0])
     assert m, b.lines[0]
     assert (m["count"], m["name"], m["vcpus"], m["priv"]) == ("1", "bare", "1", "0")
-    assert m["tests"] == "cpuid,cr,msr,io,mem"
+    assert m["tests"] == "cpuid,cr,msr,io,mem,xcr,hypercall"  # vcpus=1: no smp
     assert re.match(r"^testguest: first_tsc [1-9]\d*$", b.lines[1])
     assert b.lines[2].startswith('testguest: loader "qemu" ')
     assert DEFAULT_CMDLINE in b.lines[2]
@@ -271,6 +280,14 @@ def test_bare_results(default_boot: Boot) -> None:
     for name in ["cr.cr4_vmxe_gp", "cr.cr4_reserved_gp", "cr.cr4_pae_clear_gp",
                  "cr.cr0_pg_clear_gp"]:
         assert name in passed or name in failed or name in skipped, name
+    # No hypercall interface without the hypervisor; QEMU's default CPU has no XSAVE.
+    for name in ["hypercall.unknown_id", "hypercall.api_version_denied", "hypercall.user_ud"]:
+        assert name in skipped, name
+    assert 'not ACRNACRNACRN' in skipped["hypercall.unknown_id"]["msg"]
+    for name in XCR_CHECKS:
+        assert name in passed or (
+            name in skipped and "(XSAVE) is clear" in skipped[name]["msg"]), name
+    assert not any(name.startswith("smp.") for name in {**passed, **failed, **skipped})
 
 
 def test_msr_probe_reports(default_boot: Boot) -> None:
@@ -314,7 +331,8 @@ def test_selftest_probe_and_unexpected_exception(guest_elf: Path) -> None:
     b = boot(guest_elf, "name=st tests=selftest,io heartbeat=1")
     assert_well_formed(b)
     passed, failed = b.passed(), b.failed()
-    assert {"selftest.probe_gp", "selftest.probe_ud", "selftest.probe_none"} <= passed.keys()
+    assert {"selftest.probe_gp", "selftest.probe_ud", "selftest.probe_none",
+            "selftest.user_mode"} <= passed.keys()
     assert list(failed) == ["selftest.unexpected_exception"], b.text()
     assert failed["selftest.unexpected_exception"]["msg"].startswith("#UD at rip 0x")
     i = b.index("testguest: FAIL selftest.unexpected_exception: "
@@ -323,7 +341,7 @@ def test_selftest_probe_and_unexpected_exception(guest_elf: Path) -> None:
     assert all(f" {r}=" in b.lines[i - 1] for r in ["rip", "rsp", "rflags", "cr0", "cr3", "cr4"])
     # The guest went on: io ran (tests run in fixed order, selftest last), then the summary.
     assert "io.serial_scratch" in passed
-    assert "testguest: done: 9 passed, 1 failed" in b.lines
+    assert "testguest: done: 10 passed, 1 failed" in b.lines
     assert b.lines[-1] == "testguest: halted"
 
 
@@ -377,7 +395,7 @@ def test_bench_skips_without_targets(guest_elf: Path) -> None:
 def test_bad_values_warn_and_default(guest_elf: Path) -> None:
     b = boot(
         guest_elf,
-        "name=w vcpus=x tests=cpuid,bogus deny_msrs=zz reset=nope stray heartbeat=1",
+        "name=w vcpus=x tests=cpuid,bogus deny_msrs=zz reset=nope apic=zz stray heartbeat=1",
     )
     assert_well_formed(b)
     warnings = [x for x in b.lines if x.startswith("testguest: warning: ")]
@@ -386,8 +404,60 @@ def test_bad_values_warn_and_default(guest_elf: Path) -> None:
         "testguest: warning: tests: unknown test 'bogus', ignored",
         "testguest: warning: deny_msrs: 'zz' is not a 32-bit hex MSR number, ignored",
         "testguest: warning: reset: unknown method 'nope' (cf9, kbd, triple), no reset",
+        "testguest: warning: apic: unknown mode 'zz' (auto, xapic, x2apic), using auto",
         "testguest: warning: word 'stray' is not key=value, ignored",
     ]
     m = BANNER_RE.match(b.lines[0])
     assert m["vcpus"] == "1" and m["tests"] == "cpuid"
     assert not any("reset:" in x for x in b.lines if not x.startswith("testguest: warning"))
+
+
+# ---------------------------------------------------------------------------------------
+def test_smp_starts_the_ap(guest_elf: Path) -> None:
+    """-smp 2: vcpus=2 puts smp in the default set; QEMU 7.2 TCG has no x2APIC, so the
+    guest starts the AP through the xAPIC page; the extra STARTUP is ignored."""
+    b = boot(guest_elf, "name=smp vcpus=2 heartbeat=1", qemu_args=["-smp", "2"])
+    assert_well_formed(b)
+    assert BANNER_RE.match(b.lines[0])["tests"] == "cpuid,cr,msr,io,mem,xcr,hypercall,smp"
+    passed, failed = b.passed(), b.failed()
+    unexpected = [f"{n}: {m['msg']}" for n, m in failed.items() if not BARE_MAY_FAIL.match(n)]
+    assert not unexpected, "\n".join(unexpected)
+    for name in SMP_CHECKS + ["cpuid.topology"]:
+        assert name in passed, f"{name} did not pass:\n{b.text()}"
+    assert re.match(r"^xAPIC, \d+ TSC ticks after the first STARTUP, vector 0x8$",
+                    passed["smp.ap1_started"]["detail"])
+    assert b.lines[-1] == "testguest: halted"
+
+
+def test_smp_missing_ap_fails_without_hanging(guest_elf: Path) -> None:
+    """vcpus=2 on a one-CPU machine: the AP never shows up; a FAIL line, then the guest
+    goes on (bounded wait)."""
+    b = boot(guest_elf, "name=lone vcpus=2 tests=smp heartbeat=1")
+    assert_well_formed(b)
+    failed, skipped = b.failed(), b.checks(SKIP_RE)
+    assert list(failed) == ["smp.ap1_started"], b.text()
+    assert re.match(r"^xAPIC AP1 \(APIC ID 1\): no run recorded at 0x8848 within \d+ TSC "
+                    r"ticks \(2000 ms\) after INIT and two STARTUPs \(vector 0x8\)$",
+                    failed["smp.ap1_started"]["msg"]), failed["smp.ap1_started"]["msg"]
+    assert skipped["smp.sipi_ignored_when_running"]["msg"] == "no AP started"
+    assert "testguest: done: 1 passed, 1 failed" in b.lines  # boot.long_mode
+    assert b.lines[-1] == "testguest: halted"
+
+
+def test_smp_x2apic_required_but_missing(guest_elf: Path) -> None:
+    b = boot(guest_elf, "name=x2 vcpus=2 tests=smp apic=x2apic heartbeat=1",
+             qemu_args=["-smp", "2"])
+    assert_well_formed(b)
+    assert b.failed()["smp.apic_mode"]["msg"] == (
+        "apic=x2apic, but CPUID.1:ECX bit 21 (x2APIC) is clear")
+
+
+def test_xcr_with_xsave(guest_elf: Path) -> None:
+    """-cpu max has XSAVE (and AVX): every XSETBV check runs and passes bare."""
+    b = boot(guest_elf, "name=xcr tests=xcr,hypercall heartbeat=1", qemu_args=["-cpu", "max"])
+    assert_well_formed(b)
+    passed = b.passed()
+    for name in XCR_CHECKS:
+        assert name in passed, f"{name} did not pass:\n{b.text()}"
+    assert not b.failed(), b.text()
+    assert {"hypercall.unknown_id", "hypercall.user_ud"} <= b.checks(SKIP_RE).keys()

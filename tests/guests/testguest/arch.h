@@ -27,6 +27,9 @@ typedef long long s64;
 #define CR4_PAE	       BIT(5)
 #define CR4_OSXMMEXCPT BIT(10)
 #define CR4_VMXE       BIT(13)
+#define CR4_OSXSAVE    BIT(18)
+#define CR4_SMEP       BIT(20)
+#define CR4_SMAP       BIT(21)
 
 #define MSR_IA32_TSC		 0x10
 #define MSR_IA32_FEATURE_CONTROL 0x3a
@@ -87,6 +90,11 @@ DEFINE_READ_CR(0)
 DEFINE_READ_CR(2)
 DEFINE_READ_CR(3)
 DEFINE_READ_CR(4)
+
+static inline void write_cr3(u64 v)
+{
+	asm volatile("mov %0, %%cr3" : : "r"(v) : "memory");
+}
 
 static inline void outb(u16 port, u8 v)
 {

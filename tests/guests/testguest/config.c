@@ -6,8 +6,15 @@
 #define CMDLINE_MAX 1024
 
 static const char *const test_names[TEST_COUNT] = {
-	[TEST_CPUID] = "cpuid", [TEST_CR] = "cr",   [TEST_MSR] = "msr",
-	[TEST_IO] = "io",	[TEST_MEM] = "mem", [TEST_SELFTEST] = "selftest",
+	[TEST_CPUID] = "cpuid",
+	[TEST_CR] = "cr",
+	[TEST_MSR] = "msr",
+	[TEST_IO] = "io",
+	[TEST_MEM] = "mem",
+	[TEST_XCR] = "xcr",
+	[TEST_HYPERCALL] = "hypercall",
+	[TEST_SMP] = "smp",
+	[TEST_SELFTEST] = "selftest",
 };
 
 static const char *const reset_names[] = {
@@ -15,6 +22,12 @@ static const char *const reset_names[] = {
 	[RESET_CF9] = "cf9",
 	[RESET_KBD] = "kbd",
 	[RESET_TRIPLE] = "triple",
+};
+
+static const char *const apic_names[] = {
+	[APIC_AUTO] = "auto",
+	[APIC_XAPIC] = "xapic",
+	[APIC_X2APIC] = "x2apic",
 };
 
 const char *test_name(enum test_id id)
@@ -131,7 +144,21 @@ static void parse_reset(struct guest_config *cfg, const char *value)
 	warn(cfg, "reset: unknown method '%s' (cf9, kbd, triple), no reset", value);
 }
 
-static void parse_word(struct guest_config *cfg, char *key, char *value)
+static void parse_apic(struct guest_config *cfg, const char *value)
+{
+	unsigned int m;
+
+	for (m = 0; m < ARRAY_SIZE(apic_names); m++) {
+		if (!tg_strcmp(value, apic_names[m])) {
+			cfg->apic = m;
+			return;
+		}
+	}
+	warn(cfg, "apic: unknown mode '%s' (auto, xapic, x2apic), using auto", value);
+}
+
+/* Returns true when the word was the tests= key (the default set no longer applies). */
+static bool parse_word(struct guest_config *cfg, char *key, char *value)
 {
 	u64 v;
 
@@ -152,6 +179,9 @@ static void parse_word(struct guest_config *cfg, char *key, char *value)
 	} else if (!tg_strcmp(key, "tests")) {
 		cfg->tests = 0;
 		for_each_item(value, ',', add_test, cfg);
+		return true;
+	} else if (!tg_strcmp(key, "apic")) {
+		parse_apic(cfg, value);
 	} else if (!tg_strcmp(key, "isolation")) {
 		for_each_item(value, ',', add_isolation, cfg);
 	} else if (!tg_strcmp(key, "pattern")) {
@@ -183,13 +213,14 @@ static void parse_word(struct guest_config *cfg, char *key, char *value)
 	} else {
 		warn(cfg, "unknown key '%s', ignored", key);
 	}
+	return false;
 }
 
 void config_parse(const char *cmdline, struct guest_config *cfg)
 {
 	static char words[CMDLINE_MAX];
 	char *s = words;
-	bool first = true;
+	bool first = true, tests_given = false;
 
 	memset(cfg, 0, sizeof(*cfg));
 	tg_strlcpy(cfg->name, "unnamed", sizeof(cfg->name));
@@ -220,6 +251,10 @@ void config_parse(const char *cmdline, struct guest_config *cfg)
 		}
 		first = false;
 		*eq = '\0';
-		parse_word(cfg, word, eq + 1);
+		if (parse_word(cfg, word, eq + 1))
+			tests_given = true;
 	}
+	/* APs to start: smp joins the default set (not an explicit tests= list). */
+	if (!tests_given && cfg->vcpus > 1)
+		cfg->tests |= BIT(TEST_SMP);
 }

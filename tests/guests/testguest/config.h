@@ -21,12 +21,23 @@ enum test_id {
 	TEST_MSR,
 	TEST_IO,
 	TEST_MEM,
+	TEST_XCR,
+	TEST_HYPERCALL,
+	TEST_SMP,      /* in the default set only when vcpus > 1 */
 	TEST_SELFTEST, /* not in the default set: deliberately faults (exercises the dump path) */
 	TEST_COUNT,
 };
 
-#define TESTS_DEFAULT \
-	(BIT(TEST_CPUID) | BIT(TEST_CR) | BIT(TEST_MSR) | BIT(TEST_IO) | BIT(TEST_MEM))
+#define TESTS_DEFAULT                                                                    \
+	(BIT(TEST_CPUID) | BIT(TEST_CR) | BIT(TEST_MSR) | BIT(TEST_IO) | BIT(TEST_MEM) | \
+	 BIT(TEST_XCR) | BIT(TEST_HYPERCALL))
+
+/* How the smp test sends INIT and start-up IPIs (apic= key). */
+enum apic_mode {
+	APIC_AUTO,  /* x2APIC when CPUID.1:ECX[21] says it exists, else the xAPIC page */
+	APIC_XAPIC, /* the xAPIC page at 0xfee00000 even when x2APIC exists */
+	APIC_X2APIC,
+};
 
 enum reset_method {
 	RESET_NONE,
@@ -42,6 +53,7 @@ struct guest_config {
 	unsigned int deny_msr_count;
 	u32 deny_msrs[DENY_MSRS_MAX];
 	u64 tests; /* BIT(enum test_id) */
+	enum apic_mode apic;
 	unsigned int isolation_count;
 	u64 isolation[ISOLATION_MAX];
 	bool has_pattern;

@@ -37,8 +37,15 @@ static unsigned int boot_count;
 typedef void (*test_fn)(void);
 
 static const test_fn tests[TEST_COUNT] = {
-	[TEST_CPUID] = test_cpuid, [TEST_CR] = test_cr,	  [TEST_MSR] = test_msr,
-	[TEST_IO] = test_io,	   [TEST_MEM] = test_mem, [TEST_SELFTEST] = test_selftest,
+	[TEST_CPUID] = test_cpuid,
+	[TEST_CR] = test_cr,
+	[TEST_MSR] = test_msr,
+	[TEST_IO] = test_io,
+	[TEST_MEM] = test_mem,
+	[TEST_XCR] = test_xcr,
+	[TEST_HYPERCALL] = test_hypercall,
+	[TEST_SMP] = test_smp,
+	[TEST_SELFTEST] = test_selftest,
 };
 
 static unsigned int boot_counter_advance(void)

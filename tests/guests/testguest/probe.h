@@ -118,6 +118,27 @@ static inline struct fault probe_rdtscp(u64 *tsc, u32 *aux)
 	return probe_result();
 }
 
+/* XSETBV/XGETBV of XCR[xcr] (SDM Vol 2C); both #UD while CR4.OSXSAVE is clear. */
+static inline struct fault probe_xsetbv(u32 xcr, u64 value)
+{
+	probe_arm();
+	asm volatile(PROBE_INSN("xsetbv")
+		     :
+		     : "c"(xcr), "a"((u32)value), "d"((u32)(value >> 32))
+		     : "memory");
+	return probe_result();
+}
+
+static inline struct fault probe_xgetbv(u32 xcr, u64 *value)
+{
+	u32 lo = 0, hi = 0;
+
+	probe_arm();
+	asm volatile(PROBE_INSN("xgetbv") : "+a"(lo), "+d"(hi) : "c"(xcr) : "memory");
+	*value = ((u64)hi << 32) | lo;
+	return probe_result();
+}
+
 /* Port I/O of 1, 2 or 4 bytes. */
 static inline struct fault probe_in(u16 port, unsigned int size, u32 *value)
 {

@@ -21,6 +21,9 @@ void test_cr(void);
 void test_msr(void);
 void test_io(void);
 void test_mem(void);
+void test_xcr(void);
+void test_hypercall(void);
+void test_smp(void);
 void test_selftest(void);
 
 void bench_run(void);

@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * Exception dispatch: probe fixups first (probe.h), then the unexpected-exception
- * path. 64-bit IDT gate layout: SDM Vol 3A 6.14.1.
+ * Exception dispatch: an exception at CPL 3 while user_run() waits for one goes back to
+ * it (user.h), then probe fixups (probe.h), then the unexpected-exception path. 64-bit
+ * IDT gate layout: SDM Vol 3A 6.14.1.
  */
 #include "trap.h"
 #include "check.h"
@@ -34,6 +35,8 @@ volatile struct fault probe_fault;
 
 static struct idt_gate idt[EXCEPTION_VECTORS] __attribute__((aligned(16)));
 static struct jmp_ctx *recovery;
+static struct jmp_ctx *user_return;
+static struct trap_frame *user_frame;
 static const char *recovery_test;
 static int handler_depth;
 
@@ -131,6 +134,13 @@ void exception_dispatch(struct trap_frame *tf)
 	struct fault f = {.vector = (int)tf->vector, .error_code = (u32)tf->error_code};
 	char what[32];
 
+	if ((tf->cs & 3) == 3 && user_return && handler_depth == 0) {
+		struct jmp_ctx *ctx = user_return;
+
+		*user_frame = *tf;
+		user_return = NULL;
+		tg_longjmp(ctx, 1);
+	}
 	if (fix && handler_depth == 0) {
 		probe_fault.vector = f.vector;
 		probe_fault.error_code = f.error_code;
@@ -142,6 +152,7 @@ void exception_dispatch(struct trap_frame *tf)
 		say("fatal: nested exception #%s at rip 0x%llx", vector_name(f.vector), tf->rip);
 		halt_forever();
 	}
+	user_return = NULL;
 	fault_describe(f, what, sizeof(what));
 	dump_registers(tf);
 	if (recovery) {
@@ -157,6 +168,12 @@ void exception_dispatch(struct trap_frame *tf)
 	check_fail("boot", "unexpected_exception", "%s at rip 0x%llx (cr2 0x%llx)", what, tf->rip,
 		   read_cr2());
 	fatal("unexpected exception outside a test");
+}
+
+void trap_catch_user(struct jmp_ctx *ctx, struct trap_frame *frame)
+{
+	user_frame = frame;
+	user_return = ctx;
 }
 
 int run_guarded(const char *test, void (*fn)(void))

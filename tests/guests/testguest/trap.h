@@ -35,6 +35,12 @@ void trap_load_null_idt(void);
  */
 int run_guarded(const char *test, void (*fn)(void));
 
+/*
+ * The next exception raised at CPL 3 copies its frame to *frame and returns to ctx
+ * (tg_longjmp(ctx, 1)) at CPL 0 instead of being handled. Used by user.c.
+ */
+void trap_catch_user(struct jmp_ctx *ctx, struct trap_frame *frame);
+
 void __attribute__((noreturn)) fatal(const char *why);
 
 #endif

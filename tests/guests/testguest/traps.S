@@ -6,8 +6,9 @@
  * plus a dummy error code where the CPU pushes none and the vector number), saves all
  * general-purpose registers below it and hands a struct trap_frame to
  * exception_dispatch(). That function may change the saved RIP (probe fixups) or never
- * return (longjmp to a test's recovery point).
+ * return (longjmp to a test's recovery point). And the way to CPL 3 (user.h).
  */
+#include "user.h"
 
 	.text
 	.code64
@@ -96,6 +97,19 @@ tg_longjmp:
 	movq	48(%rdi), %rsp
 	movl	%esi, %eax
 	jmp	*56(%rdi)
+
+/*
+ * void user_iret(u64 rip, u64 rsp, u64 rflags): the 64-bit IRETQ frame (SDM Vol 3A
+ * 6.14.3) to CPL 3 with user.c's segments. Comes back only through an exception.
+ */
+	.globl	user_iret
+user_iret:
+	pushq	$SEL_USER_DATA
+	pushq	%rsi
+	pushq	%rdx
+	pushq	$SEL_USER_CODE64
+	pushq	%rdi
+	iretq
 
 	.section .rodata
 	.balign 8
