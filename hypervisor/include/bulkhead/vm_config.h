@@ -113,7 +113,7 @@ struct vm_config {
 	u32 pci_device_count;
 	u64 shmem_bitmap; /* shared-memory regions (indices into shmem_configs) */
 	struct vm_ownership ownership;
-	enum vm_policy reset_policy;	  /* guest reset (0xcf9, keyboard controller, triple fault) */
+	enum vm_policy reset_policy; /* guest reset (0xcf9, keyboard controller, triple fault) */
 	enum vm_policy bad_access_policy; /* access outside its memory */
 };
 
