@@ -223,6 +223,14 @@ static int vm_load_images(struct vm *vm, struct guest_entry *entry, u64 *cr3, u6
 
 /* --- Creation. --- */
 
+/* A VM that could not be created gives its CPUs back and never runs. */
+static void vm_release_cpus(struct vm *vm)
+{
+	for (u32 i = 0; i < vm->vcpu_count; i++)
+		pcpu_vcpus[vm->vcpus[i].pcpu] = NULL;
+	vm->vcpu_count = 0;
+}
+
 static int vm_create(u32 id, const struct vm_config *cfg)
 {
 	struct vm *vm = &vms[id];
@@ -235,6 +243,13 @@ static int vm_create(u32 id, const struct vm_config *cfg)
 	vm->state = VM_STATE_CREATED;
 	io_bus_init(&vm->pio, 0x10000);
 	io_bus_init(&vm->mmio, 1ULL << 52);
+	if (cfg->load_order == VM_POST_LAUNCHED) {
+		/* Its resources are the Service VM's until the device model launches it. */
+		vm->state = VM_STATE_STOPPED;
+		snprintf(vm->stop_reason, sizeof(vm->stop_reason),
+			 "post-launched: not supported yet (needs the Service VM's device model)");
+		return 0;
+	}
 	for (u32 cpu = 0; cpu < CONFIG_MAX_PCPUS && n < cfg->vcpu_count; cpu++) {
 		struct vcpu *vcpu = &vm->vcpus[n];
 
@@ -242,6 +257,8 @@ static int vm_create(u32 id, const struct vm_config *cfg)
 			continue;
 		if (cpu >= arch_cpu_count_online() || pcpu_vcpus[cpu]) {
 			pr_err("vm%u: physical CPU %u is offline or taken\n", id, cpu);
+			vm->vcpu_count = n;
+			vm_release_cpus(vm);
 			return -EBUSY;
 		}
 		vcpu->vm = vm;
@@ -254,6 +271,8 @@ static int vm_create(u32 id, const struct vm_config *cfg)
 	err = vm_vendor_init(vm);
 	if (!err)
 		err = vm_devices_init(vm);
+	if (err)
+		vm_release_cpus(vm);
 	return err;
 }
 
@@ -271,8 +290,10 @@ static int vm_request(struct vm *vm, enum vm_state next, const char *reason)
 	u64 flags = spin_lock_irqsave(&vm->lock);
 	int err = 0;
 
-	if (next == VM_STATE_STARTING &&
-	    (vm->state == VM_STATE_CREATED || vm->state == VM_STATE_STOPPED)) {
+	if (vm->vcpu_count == 0) {
+		err = -ENODEV; /* not created (see its stop reason) */
+	} else if (next == VM_STATE_STARTING &&
+		   (vm->state == VM_STATE_CREATED || vm->state == VM_STATE_STOPPED)) {
 		vm->state = next;
 	} else if (next != VM_STATE_STARTING && vm->state == VM_STATE_RUNNING) {
 		vm->state = next;
@@ -516,13 +537,17 @@ int vms_init(void)
 		nvms = id + 1; /* vm_get() of this VM works while it is set up */
 		err = vm_create(id, vm_config(id));
 		if (err) {
-			pr_err("vm%u (%s): cannot be created (error %d)\n", id, vm_config(id)->name,
-			       err);
-			return err;
+			/* Only this VM is lost: the others are created and started. */
+			pr_err("vm%u (%s): cannot be created (error %d); it will not run\n", id,
+			       vm_config(id)->name, err);
+			vms[id].state = VM_STATE_STOPPED;
+			snprintf(vms[id].stop_reason, sizeof(vms[id].stop_reason),
+				 "not created (error %d)", err);
 		}
 	}
+	vm_devices_link();
 	for (u32 id = 0; id < nvms; id++)
-		if (vms[id].config->load_order != VM_POST_LAUNCHED)
+		if (vms[id].vcpu_count)
 			vm_start(&vms[id]);
 	return 0;
 }

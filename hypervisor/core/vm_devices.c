@@ -10,7 +10,7 @@
 #include <bulkhead/vm_console.h>
 #include <bulkhead/vm_devices.h>
 
-static int link_vuarts(void)
+void vm_devices_link(void)
 {
 	for (u32 id = 0; id < vm_count(); id++) {
 		struct vm *vm = vm_get(id);
@@ -23,12 +23,15 @@ static int link_vuarts(void)
 			if (c->type != VUART_LINK || c->target_vm <= id)
 				continue;
 			peer = vm_get(c->target_vm);
-			if (!peer || c->target_vuart >= peer->vuart_count)
-				return -ENOENT;
+			if (!peer || c->target_vuart >= peer->vuart_count) {
+				/* The peer was not created: this end stays unconnected. */
+				pr_warn("vm%u: vUART %u has no peer (vm%u is not created)\n", id,
+					c->index, c->target_vm);
+				continue;
+			}
 			vuart_link(&vm->vuarts[i], &peer->vuarts[c->target_vuart]);
 		}
 	}
-	return 0;
 }
 
 int vm_devices_init(struct vm *vm)
@@ -51,9 +54,6 @@ int vm_devices_init(struct vm *vm)
 		err = vreset_attach(&vm->reset_ports, vm, &vm->pio);
 	if (!err)
 		err = vm_arch_devices_init(vm);
-	/* Links need both ends: made when the last VM has its vUARTs. */
-	if (!err && vm->id + 1 == vm_config_count())
-		err = link_vuarts();
 	return err;
 }
 

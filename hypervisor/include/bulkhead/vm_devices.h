@@ -10,6 +10,8 @@ struct vm;
 
 /* Creates and registers the VM's devices. Returns 0 or a negative error. */
 int vm_devices_init(struct vm *vm);
+/* Connects the vUART links between VMs, once every VM exists. */
+void vm_devices_link(void);
 /* Power-on state of every device (VM start and reset). */
 void vm_devices_reset(struct vm *vm);
 
