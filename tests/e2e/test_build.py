@@ -4,8 +4,8 @@ build never writes to."""
 
 from __future__ import annotations
 
-import re
 import os
+import re
 import subprocess
 from pathlib import Path
 
