@@ -44,12 +44,12 @@ s64 hypercall_dispatch(struct vcpu *vcpu, u64 id, u64 param1, u64 param2)
 		if (hc->id != id)
 			continue;
 		if (hc->permission == HC_SERVICE_VM_ONLY && c->load_order != VM_SERVICE) {
-			pr_warn("vm%u: hypercall 0x%llx (%s) is for the Service VM only\n",
-				vcpu->vm->id, (unsigned long long)id, hc->name);
+			vm_warn(vcpu->vm, "hypercall 0x%llx (%s) is for the Service VM only",
+				(unsigned long long)id, hc->name);
 			return -EPERM;
 		}
 		return hc->handler(vcpu, param1, param2);
 	}
-	pr_warn("vm%u: unknown hypercall 0x%llx\n", vcpu->vm->id, (unsigned long long)id);
+	vm_warn(vcpu->vm, "unknown hypercall 0x%llx", (unsigned long long)id);
 	return -EINVAL;
 }

@@ -22,6 +22,10 @@
 #include <bulkhead/vm_devices.h>
 #include <asm/vmsr.h>
 
+/* vm_warn() rate limit: a burst, then one message per interval. */
+#define VM_WARN_BURST	    20
+#define VM_WARN_INTERVAL_NS 100000000ULL
+
 static struct vm vms[CONFIG_MAX_VMS];
 static size_t nvms;
 static struct vcpu *pcpu_vcpus[CONFIG_MAX_PCPUS];
@@ -239,6 +243,7 @@ static int vm_create(u32 id, const struct vm_config *cfg)
 
 	vm->id = id;
 	vm->config = cfg;
+	vm->warn_tokens = VM_WARN_BURST;
 	spin_lock_init(&vm->lock);
 	vm->state = VM_STATE_CREATED;
 	io_bus_init(&vm->pio, 0x10000);
@@ -346,6 +351,48 @@ void vm_guest_fatal(struct vcpu *vcpu, const char *fmt, ...)
 	vm_stop(vcpu->vm, reason);
 }
 
+/*
+ * Warnings a guest can cause are rate-limited per VM (a burst of VM_WARN_BURST, then one
+ * per VM_WARN_INTERVAL_NS): a guest that loops on a bad access must not flood the
+ * console, which all CPUs share, and so slow down the hypervisor for the other VMs.
+ */
+
+void vm_warn(struct vm *vm, const char *fmt, ...)
+{
+	u64 now = arch_time_ns(), flags;
+	bool allowed;
+	u32 suppressed;
+	char text[160];
+	va_list ap;
+
+	flags = spin_lock_irqsave(&vm->lock);
+	if (vm->warn_tokens < VM_WARN_BURST && now - vm->warn_refill >= VM_WARN_INTERVAL_NS) {
+		u64 earned = (now - vm->warn_refill) / VM_WARN_INTERVAL_NS;
+
+		vm->warn_tokens = earned >= VM_WARN_BURST - vm->warn_tokens
+					  ? VM_WARN_BURST
+					  : vm->warn_tokens + (u32)earned;
+		vm->warn_refill = now;
+	}
+	allowed = vm->warn_tokens > 0;
+	if (allowed)
+		vm->warn_tokens--;
+	else
+		vm->warn_suppressed++;
+	suppressed = allowed ? vm->warn_suppressed : 0;
+	if (allowed)
+		vm->warn_suppressed = 0;
+	spin_unlock_irqrestore(&vm->lock, flags);
+	if (!allowed)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (suppressed)
+		pr_warn("vm%u: %u similar messages suppressed\n", vm->id, suppressed);
+	pr_warn("vm%u: %s\n", vm->id, text);
+}
+
 int vm_guest_bad_access(struct vcpu *vcpu, u64 gpa, const char *access)
 {
 	struct vm *vm = vcpu->vm;
@@ -355,8 +402,8 @@ int vm_guest_bad_access(struct vcpu *vcpu, u64 gpa, const char *access)
 			       (unsigned long long)gpa);
 		return -EFAULT;
 	}
-	pr_warn("vm%u vcpu%u: %s of guest-physical 0x%llx outside its memory: #GP\n", vm->id,
-		vcpu->id, access, (unsigned long long)gpa);
+	vm_warn(vm, "vcpu%u: %s of guest-physical 0x%llx outside its memory: #GP", vcpu->id, access,
+		(unsigned long long)gpa);
 	vcpu_inject_gp(vcpu);
 	return 0;
 }

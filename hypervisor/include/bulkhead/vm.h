@@ -69,6 +69,9 @@ struct vm {
 	struct vreset reset_ports;
 	u32 boots; /* starts and resets so far */
 	char stop_reason[96];
+	u32 warn_tokens; /* vm_warn() rate limit */
+	u32 warn_suppressed;
+	u64 warn_refill;
 	struct vm_arch arch;
 };
 
@@ -92,6 +95,8 @@ void vm_guest_fatal(struct vcpu *vcpu, const char *fmt, ...) __attribute__((form
  * the VM's policy injects #GP(0) (returns 0: resume) or stops the VM (returns non-zero).
  */
 int vm_guest_bad_access(struct vcpu *vcpu, u64 gpa, const char *access);
+/* A warning the guest caused ("vmN: " is prepended), rate-limited per VM. */
+void vm_warn(struct vm *vm, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* HLT: waits on the vCPU's CPU; returns non-zero when a request needs the run loop. */
 int vcpu_halt(struct vcpu *vcpu);
 /* Copies into the VM's RAM (zeros when src is NULL). 0 or -EFAULT (not all RAM). */

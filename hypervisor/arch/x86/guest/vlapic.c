@@ -78,15 +78,12 @@ static bool ipi_targets(const struct vcpu *from, const struct vcpu *to, u64 icr,
 
 static void send_ipi(struct vcpu *from, u64 icr, bool x2apic)
 {
-	static bool warned;
 	struct vm *vm = from->vm;
 	u32 mode = ICR_MODE(icr);
 
 	if (mode != MODE_INIT && mode != MODE_STARTUP) {
-		if (!warned)
-			pr_warn("vm%u: IPI delivery mode %u is not emulated yet (ICR 0x%llx)\n",
-				vm->id, mode, (unsigned long long)icr);
-		warned = true;
+		vm_warn(vm, "IPI delivery mode %u is not emulated yet (ICR 0x%llx)", mode,
+			(unsigned long long)icr);
 		return;
 	}
 	/* INIT level de-assert (level 0, level-triggered) does nothing on modern CPUs. */

@@ -107,8 +107,7 @@ static bool policy_denies(struct vcpu *vcpu, u32 msr)
 		return true;
 	if (p && p->policy == MSR_PASSTHROUGH) {
 		/* Only MSRs outside the bitmap's ranges get here; the validator refuses those. */
-		pr_warn("vm%u: MSR 0x%x is passthrough but outside the MSR bitmap: #GP\n",
-			vcpu->vm->id, msr);
+		vm_warn(vcpu->vm, "MSR 0x%x is passthrough but outside the MSR bitmap: #GP", msr);
 		return true;
 	}
 	return false;

@@ -187,7 +187,7 @@ static int handle_rdpmc(struct vcpu *vcpu)
 static int handle_init(struct vcpu *vcpu)
 {
 	/* A physical INIT while in the guest; guests cannot send those to this CPU. */
-	pr_warn("vm%u vcpu%u: INIT signal ignored\n", vcpu->vm->id, vcpu->id);
+	vm_warn(vcpu->vm, "vcpu%u: INIT signal ignored", vcpu->id);
 	return 0;
 }
 
@@ -252,9 +252,8 @@ int vmexit_unhandled(struct vcpu *vcpu, u32 reason)
 				   ? vmexit_table[reason].name
 				   : "unknown";
 
-	pr_warn("vm%u vcpu%u: unhandled exit %u (%s) at rip 0x%llx, qualification 0x%llx: "
-		"#UD\n",
-		vcpu->vm->id, vcpu->id, reason, name, (unsigned long long)vmcs_read(VMCS_GUEST_RIP),
+	vm_warn(vcpu->vm, "vcpu%u: unhandled exit %u (%s) at rip 0x%llx, qualification 0x%llx: #UD",
+		vcpu->id, reason, name, (unsigned long long)vmcs_read(VMCS_GUEST_RIP),
 		(unsigned long long)vmcs_read(VMCS_EXIT_QUALIFICATION));
 	vcpu_inject_ud(vcpu);
 	return 0;

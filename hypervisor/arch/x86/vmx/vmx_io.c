@@ -39,8 +39,8 @@ int vmexit_io(struct vcpu *vcpu)
 
 	if (q & IOQ_STRING) {
 		/* INS/OUTS need the instruction emulator's memory path. */
-		pr_warn("vm%u vcpu%u: string I/O to port 0x%llx is not emulated: #UD\n",
-			vcpu->vm->id, vcpu->id, (unsigned long long)req.addr);
+		vm_warn(vcpu->vm, "vcpu%u: string I/O to port 0x%llx is not emulated: #UD",
+			vcpu->id, (unsigned long long)req.addr);
 		vcpu_inject_ud(vcpu);
 		return 0;
 	}
@@ -48,8 +48,8 @@ int vmexit_io(struct vcpu *vcpu)
 		req.value = *rax & mask;
 	err = io_bus_dispatch(&vcpu->vm->pio, &req);
 	if (err && err != -ENOENT)
-		pr_warn("vm%u: port 0x%llx %s failed (%d)\n", vcpu->vm->id,
-			(unsigned long long)req.addr, req.write ? "write" : "read", err);
+		vm_warn(vcpu->vm, "port 0x%llx %s failed (%d)", (unsigned long long)req.addr,
+			req.write ? "write" : "read", err);
 	if (!req.write) {
 		if (err)
 			req.value = ~0ULL; /* nothing answered: the bus floats high */

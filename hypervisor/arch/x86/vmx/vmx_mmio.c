@@ -205,10 +205,10 @@ int vmx_emulate_mmio(struct vcpu *vcpu, u64 gpa, bool write)
 		ret = translate(&ctx, ctx.seg[X86_SEG_CS].base + ctx.rip + len, GUEST_ACC_FETCH,
 				&gpa);
 	} else if (ret) {
-		pr_warn("vm%u vcpu%u: instruction at rip 0x%llx accessing MMIO 0x%llx cannot be "
-			"emulated: #UD\n",
-			vcpu->vm->id, vcpu->id, (unsigned long long)ctx.rip,
-			(unsigned long long)gpa);
+		vm_warn(vcpu->vm,
+			"vcpu%u: instruction at rip 0x%llx accessing MMIO 0x%llx cannot "
+			"be emulated: #UD",
+			vcpu->id, (unsigned long long)ctx.rip, (unsigned long long)gpa);
 		vcpu_inject_ud(vcpu);
 		return 0;
 	} else {
