@@ -437,6 +437,8 @@ static void vm_boot(struct vm *vm)
 		.gdt_base = gdt,
 	};
 	bsp->start_pending = true;
+	for (u32 i = 0; i < vm->vcpu_count; i++)
+		vm->vcpus[i].power_on_pending = true; /* APs: at their first start-up IPI */
 	for (u32 i = 1; i < vm->vcpu_count; i++)
 		vm->vcpus[i].state = VCPU_OFFLINE;
 	vm->boots++;
@@ -509,7 +511,8 @@ static void vcpu_service(struct vcpu *vcpu)
 		vm_complete_request(vcpu->vm);
 	if (vcpu->state == VCPU_RUNNING && vcpu->start_pending) {
 		vcpu_vendor_reset(vcpu);
-		vmsr_reset(vcpu);
+		vmsr_reset(vcpu, vcpu->power_on_pending);
+		vcpu->power_on_pending = false;
 		vcpu->start_pending = false;
 	}
 	if (vcpu->state == VCPU_RUNNING && !vcpu->requests)

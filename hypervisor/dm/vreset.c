@@ -4,7 +4,9 @@
  * the hypervisor and only ever resets (or, by policy, stops) that VM:
  * - 0xcf9, the reset control register of Intel chipsets: a write that sets bit 2
  *   (RST_CPU) resets; bit 1 (SYS_RST) chooses hard over soft, which is the same here;
- * - 0x64, the keyboard controller: command 0xfe pulses the CPU reset line;
+ * - 0x64, the keyboard controller: commands 0xf0-0xff pulse the output-port lines whose
+ *   bits are clear; bit 0 is the CPU reset line, so every even one of them (0xfe being
+ *   the usual) resets;
  * - 0x92, system control port A: bit 0 (fast reset).
  * Reads: 0xcf9 returns the last value written (without bit 2), the keyboard controller
  * status reads "input buffer empty, no output" so drivers do not wait, 0x92 returns 0.
@@ -18,8 +20,9 @@
 #define PORT_KBC_CMD	   0x64
 #define PORT_SYSCTL_A	   0x92
 
-#define RST_CPU		    (1U << 2)
-#define KBC_CMD_PULSE_RESET 0xfe
+#define RST_CPU		   (1U << 2)
+#define KBC_CMD_PULSE_MASK 0xf0
+#define KBC_CMD_PULSE	   0xf0
 
 static void request_reset(struct vreset *r, const char *how)
 {
@@ -49,7 +52,8 @@ static int kbc(void *dev, struct io_request *req)
 		req->value = 0; /* status 0x64 and data 0x60: nothing pending */
 		return 0;
 	}
-	if (req->addr == PORT_KBC_CMD && (u8)req->value == KBC_CMD_PULSE_RESET)
+	if (req->addr == PORT_KBC_CMD && ((u8)req->value & KBC_CMD_PULSE_MASK) == KBC_CMD_PULSE &&
+	    !(req->value & 1))
 		request_reset(r, "keyboard controller reset command");
 	return 0;
 }

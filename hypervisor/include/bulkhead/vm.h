@@ -49,8 +49,9 @@ struct vcpu {
 	u32 pcpu; /* the physical CPU it runs on */
 	volatile enum vcpu_state state;
 	volatile u32 requests;
-	bool initialized;   /* the backend's per-vCPU state exists (made on its own CPU) */
-	bool start_pending; /* load arch.start before the next entry */
+	bool initialized;      /* the backend's per-vCPU state exists (made on its own CPU) */
+	bool start_pending;    /* load arch.start before the next entry */
+	bool power_on_pending; /* that start is the first since the VM (re)started */
 	u64 exits;
 	struct vcpu_arch arch;
 };

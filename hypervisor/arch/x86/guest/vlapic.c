@@ -86,6 +86,12 @@ static void send_ipi(struct vcpu *from, u64 icr, bool x2apic)
 			(unsigned long long)icr);
 		return;
 	}
+	/* Self is valid with fixed delivery only (SDM 11.6.1): an invalid ICR, ignored. */
+	if (ICR_SHORTHAND(icr) == DEST_SELF) {
+		vm_warn(vm, "INIT/start-up IPI to self ignored (ICR 0x%llx)",
+			(unsigned long long)icr);
+		return;
+	}
 	/* INIT level de-assert (level 0, level-triggered) does nothing on modern CPUs. */
 	if (mode == MODE_INIT && (icr & ICR_TRIGGER_LEVEL) && !(icr & ICR_LEVEL_ASSERT))
 		return;
@@ -162,16 +168,35 @@ static int write_reg(struct vcpu *vcpu, u32 offset, bool x2apic, u64 value)
 	}
 }
 
+/*
+ * The x2APIC MSRs that exist, by MSR - 0x800 (SDM Vol 3A table 11-6): anything else, a
+ * read of a write-only register (EOI, SELF IPI) or a write of a read-only one (ID,
+ * version, PPR, LDR, ISR, TMR, IRR, current count) is #GP.
+ */
+#define X2(n) (1ULL << (n))
+static const u64 x2apic_readable = X2(0x02) | X2(0x03) | X2(0x08) | X2(0x0a) | X2(0x0d) | X2(0x0f) |
+				   (0xffffffULL << 0x10) /* ISR, TMR, IRR */ | X2(0x28) | X2(0x2f) |
+				   X2(0x30) | (0x7fULL << 0x32) | X2(0x39) | X2(0x3e);
+static const u64 x2apic_writable = X2(0x08) | X2(0x0b) | X2(0x0f) | X2(0x28) | X2(0x2f) | X2(0x30) |
+				   (0x7fULL << 0x32) | X2(0x3e) | X2(0x3f);
+
+static bool x2apic_msr_ok(u32 msr, bool write)
+{
+	u32 n = msr - X2APIC_MSR_FIRST;
+
+	return n < 64 && ((write ? x2apic_writable : x2apic_readable) >> n) & 1;
+}
+
 int vlapic_msr_read(struct vcpu *vcpu, u32 msr, u64 *value)
 {
-	if (!x2apic_mode(vcpu) || msr == X2APIC_MSR_FIRST + 0x31 /* no ICR high in x2APIC */)
+	if (!x2apic_mode(vcpu) || !x2apic_msr_ok(msr, false))
 		return -EFAULT;
 	return read_reg(vcpu, (msr - X2APIC_MSR_FIRST) << 4, true, value) ? -EFAULT : 0;
 }
 
 int vlapic_msr_write(struct vcpu *vcpu, u32 msr, u64 value)
 {
-	if (!x2apic_mode(vcpu))
+	if (!x2apic_mode(vcpu) || !x2apic_msr_ok(msr, true))
 		return -EFAULT;
 	return write_reg(vcpu, (msr - X2APIC_MSR_FIRST) << 4, true, value) ? -EFAULT : 0;
 }
@@ -196,8 +221,8 @@ static int xapic_access(void *device, struct io_request *req)
 		goto ignore;
 	if (req->write)
 		write_reg(vcpu, offset, false, req->value);
-	else if (!read_reg(vcpu, offset, false, &value))
-		req->value = (u32)value;
+	else
+		req->value = read_reg(vcpu, offset, false, &value) ? 0 : (u32)value;
 	return 0;
 ignore:
 	if (!req->write)

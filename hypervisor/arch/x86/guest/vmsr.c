@@ -56,14 +56,19 @@ const u32 vmsr_default_passthrough[] = {
 };
 const u32 vmsr_default_passthrough_count = ARRAY_SIZE(vmsr_default_passthrough);
 
-void vmsr_reset(struct vcpu *vcpu)
+void vmsr_reset(struct vcpu *vcpu, bool power_on)
 {
 	struct vcpu_arch *a = &vcpu->arch;
 
-	a->tsc_adjust = 0;
-	a->mtrr_def_type = 0;
-	a->apic_base = APIC_BASE_DEFAULT | APIC_BASE_EN | (vcpu->id == 0 ? APIC_BASE_BSP : 0);
-	vcpu_vendor_set_tsc_offset(vcpu, 0);
+	/* INIT keeps the MSRs, the APIC base (and so x2APIC mode) and the TSC; it resets the
+	 * LAPIC's other registers (SDM Vol 3A table 10-1, 11.4.7.3). */
+	if (power_on) {
+		a->tsc_adjust = 0;
+		a->mtrr_def_type = 0;
+		a->apic_base =
+			APIC_BASE_DEFAULT | APIC_BASE_EN | (vcpu->id == 0 ? APIC_BASE_BSP : 0);
+		vcpu_vendor_set_tsc_offset(vcpu, 0);
+	}
 	vlapic_reset(vcpu);
 }
 
@@ -190,6 +195,9 @@ int vmsr_write(struct vcpu *vcpu, u32 msr, u64 value)
 			return -EFAULT;
 		if ((value & APIC_BASE_EXTD) && !(value & APIC_BASE_EN))
 			return -EFAULT;
+		/* Disabled to x2APIC in one step is not a legal transition (SDM 11.12.5). */
+		if (!(a->apic_base & APIC_BASE_EN) && (value & APIC_BASE_EXTD))
+			return -EFAULT;
 		if ((a->apic_base & APIC_BASE_EXTD) && (value & APIC_BASE_EN) &&
 		    !(value & APIC_BASE_EXTD))
 			return -EFAULT;
@@ -203,9 +211,12 @@ int vmsr_write(struct vcpu *vcpu, u32 msr, u64 value)
 		/* The VM's view is fixed; writes that keep it are accepted. */
 		return value == MISC_ENABLE_VM ? 0 : -EFAULT;
 	case MSR_IA32_MTRR_DEF_TYPE:
-		/* Type in 7:0, FE bit 10, E bit 11; the type must be UC/WC/WT/WP/WB. */
-		if ((value & ~0xcffULL) || (value & 0xff) == 2 || (value & 0xff) == 3 ||
-		    (value & 0xff) > 6)
+		/*
+		 * Type in 7:0 and E (bit 11). MTRRCAP reports neither fixed-range MTRRs nor
+		 * write combining, so FE (bit 10) and type WC are #GP too.
+		 */
+		if ((value & ~0x8ffULL) || (value & 0xff) == 1 || (value & 0xff) == 2 ||
+		    (value & 0xff) == 3 || (value & 0xff) > 6)
 			return -EFAULT;
 		a->mtrr_def_type = value;
 		return 0;

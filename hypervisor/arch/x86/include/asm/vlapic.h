@@ -4,7 +4,9 @@
  * version and spurious-vector registers, and ICR INIT and start-up IPIs between the VM's
  * vCPUs), in x2APIC mode through MSRs 0x800-0x8ff and in xAPIC mode through the 4 KiB
  * page at the APIC base. Interrupt delivery (timer, fixed IPIs, EOI, TPR/PPR, ISR/IRR)
- * is not emulated yet: such writes are accepted and logged once, reads return 0.
+ * is not emulated yet: writes to those registers are accepted and dropped, reads return
+ * 0. Registers that do not exist are #GP in x2APIC mode (reads 0, writes dropped in the
+ * xAPIC page, as on hardware).
  */
 #ifndef ASM_VLAPIC_H
 #define ASM_VLAPIC_H

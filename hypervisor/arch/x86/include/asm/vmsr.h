@@ -18,8 +18,11 @@ struct vcpu;
 /* Returns 0 and the value, or -EFAULT: the caller injects #GP(0). */
 int vmsr_read(struct vcpu *vcpu, u32 msr, u64 *value);
 int vmsr_write(struct vcpu *vcpu, u32 msr, u64 value);
-/* Power-on values of the emulated MSRs (called at vCPU reset). */
-void vmsr_reset(struct vcpu *vcpu);
+/*
+ * Emulated MSRs at a vCPU start: power-on values after a VM (re)start, what INIT leaves
+ * for an AP started by INIT and start-up IPIs (power_on false).
+ */
+void vmsr_reset(struct vcpu *vcpu, bool power_on);
 
 /* Guest-context MSRs no one else uses: passed through unless the policy says otherwise. */
 extern const u32 vmsr_default_passthrough[];
