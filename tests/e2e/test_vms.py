@@ -6,25 +6,29 @@ the kernels are the test guest (tests/guests/), which checks from inside each VM
 the VM sees: CPUID, control-register and MSR behaviour, port I/O, its memory, accesses
 outside it, XSETBV/XGETBV, hypercalls (VMCALL), starting its AP with INIT and start-up
 IPIs (linux-a through the x2APIC where the CPU model has one, linux-b always through the
-xAPIC page), and a guest reset. Each VM's console vUART shows on the hypervisor console
-as "vmN| ..." lines.
+xAPIC page), the vUART link between the two VMs (vUART 1 at port 0x2f8 in both), and a
+guest reset. Each VM's console vUART shows on the hypervisor console as "vmN| ..." lines.
 
 Isolation: VM linux-a pokes guest-physical addresses outside its RAM, among them
 0x12200000, which is where linux-b's guest-physical 0x200000 lives in host memory (the
 classic gpa == peer hpa attack); linux-b writes a pattern there first and re-checks it in
 every heartbeat. VM linux-b resets itself once (by a method that varies with the CPU
 model) while linux-a keeps running.
+
+The 64-bit entry: VM linux-b boots the ELF64 build of the guest (testguest64.elf) as
+kernel-type "elf", which the hypervisor enters in 64-bit mode without a command line.
 """
 
 from __future__ import annotations
 
 import re
+import struct
 import subprocess
 from pathlib import Path
 
 import pytest
 
-from guest_scenarios import build_image, build_testguest, with_testguest
+from guest_scenarios import build_image, build_testguest, elf64_guest_of, with_testguest
 from harness import REPO, E2EHarness
 
 # (Bochs model, how linux-b resets itself): one with APIC virtualization (haswell), the
@@ -36,9 +40,9 @@ MODELS = [
 ]
 
 LINUX_A = ("name=linux-a vcpus=2 isolation=0x10000000,0x12200000,0x22000000,0x100000000 "
-           "pattern=0x300000 heartbeat=0")
+           "pattern=0x300000 heartbeat=0 link=0x2f8 peer=linux-b")
 LINUX_B = ("name=linux-b vcpus=2 deny_msrs=0x1a0 isolation=0x14000000,0x80000000 "
-           "pattern=0x200000 heartbeat=0 apic=xapic reset={reset}")
+           "pattern=0x200000 heartbeat=0 apic=xapic reset={reset} link=0x2f8 peer=linux-a")
 
 # Bochs models whose CPUID has neither XSAVE nor x2APIC (Westmere): the xcr checks are
 # SKIPped there and linux-a, too, starts its AP through the xAPIC page.
@@ -136,12 +140,78 @@ def test_partitioned_vms_run_isolated(tmp_path: Path, hv: E2EHarness, testguest:
     assert "outside its memory: #GP" in text
     assert not any("pattern CHANGED" in line for line in a + b)
 
+    # The vUART link. Boot 1: each VM greets the other and reads the other's greeting
+    # (the one that gets there first finds the line waiting in its receive buffer).
+    # linux-b's reset resets its vUART, so linux-a's greeting is gone on boot 2, and
+    # linux-a, done with its link test, does not greet again; its heartbeat answers
+    # linux-b's new greeting instead ("hello again from linux-a"), exactly once: an
+    # answer is never answered, so the link then stays quiet.
+    assert verdicts(a, "link.peer_message") == [
+        'PASS link.peer_message (greeting "hello from linux-b")']
+    assert verdicts(b, "link.peer_message") == [
+        'PASS link.peer_message (greeting "hello from linux-a")',
+        'PASS link.peer_message (answer "hello again from linux-a": the peer was up before us)']
+    assert verdicts(a, "link.no_overrun") == ["PASS link.no_overrun"]
+    assert verdicts(b, "link.no_overrun") == ["PASS link.no_overrun"] * 2
+    assert [line for line in a if line.startswith("testguest: link: ")] == [
+        'testguest: link: answered "hello from linux-b"']
+    assert not any(line.startswith("testguest: link: ") for line in b)
+
     # Only linux-b was reset, once; linux-a booted once and never stopped.
     assert text.count("vm1 (linux-b): resetting") == 1
     assert "vm0 (linux-a): resetting" not in text
     assert "vm0 (linux-a): stopped" not in text
     assert len(re.findall(r"vm0\| testguest: boot 1 ", text)) == 1
     assert re.search(r"vm1\| testguest: boot 2 ", text)
+
+
+@pytest.mark.bochs
+def test_elf64_kernel_entered_in_64bit_mode(tmp_path: Path, hv: E2EHarness,
+                                            testguest: Path) -> None:
+    """VM linux-b boots testguest64.elf as kernel-type "elf": entered at e_entry in
+    64-bit mode (CS 0x10, data 0x18, the hypervisor's identity map, RSI 0), with no
+    command line, so the guest names itself "elf64", takes its vCPU count from CPUID and
+    skips what needs the multiboot memory map. linux-a runs the multiboot guest."""
+    elf64 = elf64_guest_of(testguest)
+    scenario = with_testguest(
+        "partitioned", testguest,
+        {"linux-a": "name=linux-a vcpus=2 pattern=0x300000 heartbeat=0", "linux-b": ""},
+        tmp_path / "partitioned-elf64.xml", kernels={"linux-b": ("elf", elf64)})
+    out = tmp_path / "out"
+    hv.elf = build_image(scenario, out)
+    boot = hv.boot("bochs", cpus=4, model="corei7_haswell_4770", iso=out / "bulkhead.iso",
+                   budget=180)
+    boot.expect(re.compile(r"vm1\| testguest: halted"))
+    boot.expect(re.compile(r"vm0\| testguest: alive \d+ pattern ok"), start=len(boot.text))
+    text = boot.text
+    a, b = vm_lines(text, 0), vm_lines(text, 1)
+    failures = [f"vm{i}: {line}" for i, lines in enumerate((a, b)) for line in lines
+                if "FAIL" in line or "fatal" in line]
+    assert not failures, "\n".join(failures)
+
+    (e_entry,) = struct.unpack_from("<Q", elf64.read_bytes(), 24)
+    assert re.search(rf'\bvm1: ELF kernel "testguest-linux-b" loaded \(\d+ bytes\), '
+                     rf"entry 0x{e_entry:x}\b", text), text[-3000:]
+    assert b[0] == ("testguest: boot 1 vm elf64 vcpus 2 privileged 0 "
+                    "tests cpuid,cr,msr,io,mem,xcr,hypercall,smp")
+    entry = next(line for line in b if line.startswith("testguest: entry64 "))
+    assert re.match(r"^testguest: entry64 cs 0x10 ar 0x[0-9a-f]+ rsi 0x0 ", entry), entry
+    assert "testguest: PASS boot.entry64" in b
+    assert "testguest: PASS boot.long_mode" in b
+    for group, least in (("cpuid", 7), ("cr", 10), ("msr", 8), ("io", 5)):
+        seen = [line for line in b if re.match(rf"^testguest: (PASS|FAIL|SKIP) {group}\.", line)]
+        passed = [line for line in seen if line.startswith("testguest: PASS ")]
+        assert len(passed) >= least and len(passed) + sum("SKIP" in x for x in seen) == len(seen), \
+            (group, seen)
+    assert verdicts(b, "cpuid.topology") == ["PASS cpuid.topology"]
+    assert verdicts(b, "mem.mmap")[0].startswith("SKIP mem.mmap: no memory map")
+    assert verdicts(b, "smp.trampoline")[0].startswith("SKIP smp.trampoline: no memory map")
+    assert b[-4:] == ["testguest: alive 1", "testguest: alive 2", "testguest: alive 3",
+                      "testguest: halted"]
+    assert not any(line.startswith("testguest: loader ") for line in b)
+    # linux-a, the multiboot guest beside it, is unaffected.
+    assert "testguest: PASS mem.mmap" in " ".join(a)
+    assert len(DONE.findall(text)) == 2
 
 
 @pytest.mark.bochs

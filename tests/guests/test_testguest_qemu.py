@@ -3,8 +3,10 @@
 
 No hypervisor here: the hypervisor-specific checks FAIL or SKIP (see README.md, "Bare
 QEMU"), but the boot path, the output format, the probes, the exception dump, the trip to
-CPL 3, starting an AP (-smp 2), XSETBV (-cpu max), the heartbeat, the benchmark and all
-three reset methods are exercised.
+CPL 3, starting an AP (-smp 2), XSETBV (-cpu max), the heartbeat, the benchmark, all
+three reset methods and the serial link (COM2, with this test as the peer) are exercised.
+The ELF64 image (testguest64.elf) cannot boot here (QEMU's -kernel takes ELF32 multiboot
+kernels only); its entry runs in the e2e tests under Bulkhead.
 
 Run from the repository root:
     /usr/bin/python3 -m pytest -p no:cacheprovider tests/guests -q
@@ -15,12 +17,15 @@ from __future__ import annotations
 import os
 import re
 import select
+import shutil
+import socket
 import struct
 import subprocess
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Iterator, Sequence
 
 import pytest
 
@@ -31,6 +36,7 @@ BOOT_TIMEOUT = 60.0
 MB_HEADER_MAGIC = 0x1BADB002
 MB_SEARCH_END = 8192
 PT_LOAD = 1
+LINK_PORT = "0x2f8"  # COM2: QEMU's second -serial
 
 PREFIX = "testguest: "
 PASS_RE = re.compile(r"^testguest: PASS (?P<name>[a-z0-9_]+\.[a-z0-9_]+)(?: \((?P<detail>.+)\))?$")
@@ -51,6 +57,9 @@ LINE_KINDS = [
     BANNER_RE,
     re.compile(r"^testguest: first_tsc \d+$"),
     re.compile(r'^testguest: loader ".*" info 0x[0-9a-f]+ cmdline ".*"$'),
+    re.compile(r"^testguest: entry64 cs 0x[0-9a-f]+ ar 0x[0-9a-f]+( \(LAR failed\))? rsi 0x[0-9a-f]+ "
+               r"rflags 0x[0-9a-f]+ cr0 0x[0-9a-f]+ cr3 0x[0-9a-f]+ cr4 0x[0-9a-f]+ "
+               r"efer 0x[0-9a-f]+ gdt 0x[0-9a-f]+ limit 0x[0-9a-f]+$"),
     re.compile(r"^testguest: mem_lower \d+ KiB mem_upper \d+ KiB$"),
     re.compile(r"^testguest: mmap 0x[0-9a-f]{16}-0x[0-9a-f]{16} type \d+$"),
     re.compile(r"^testguest: warning: .+$"),
@@ -65,6 +74,8 @@ LINE_KINDS = [
     BENCH_RE,
     re.compile(r"^testguest: bench [a-z]+ skipped: .+$"),
     re.compile(r"^testguest: bench done$"),
+    re.compile(r'^testguest: link: answered "hello from [^"]+"$'),
+    re.compile(r'^testguest: link: ignored ".*"( \(cut, too long\))?$'),
     re.compile(r"^testguest: halted$"),
     re.compile(r"^testguest: fatal: .+$"),
 ]
@@ -119,13 +130,26 @@ class Boot:
 
 
 @pytest.fixture(scope="module")
-def guest_elf(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def guest_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("guests")
     res = subprocess.run(
         ["make", "-C", str(HERE), f"O={out}"], capture_output=True, text=True, check=False
     )
     assert res.returncode == 0, f"build failed:\n{res.stdout}\n{res.stderr}"
-    elf = out / "testguest.elf"
+    assert "warning" not in (res.stdout + res.stderr).lower(), res.stdout + res.stderr
+    return out
+
+
+@pytest.fixture(scope="module")
+def guest_elf(guest_build: Path) -> Path:
+    elf = guest_build / "testguest.elf"
+    assert elf.is_file()
+    return elf
+
+
+@pytest.fixture(scope="module")
+def guest_elf64(guest_build: Path) -> Path:
+    elf = guest_build / "testguest64.elf"
     assert elf.is_file()
     return elf
 
@@ -227,6 +251,44 @@ def test_image_is_multiboot_elf32(guest_elf: Path) -> None:
             break
     else:
         pytest.fail("no multiboot header in the first 8 KiB")
+
+
+def load_segments(data: bytes) -> list[tuple[int, bytes, int]]:
+    """(p_paddr, file bytes, p_memsz) of every PT_LOAD of an ELF32 or ELF64 image."""
+    is64 = data[4] == 2
+    if is64:
+        (e_phoff,) = struct.unpack_from("<Q", data, 32)
+        e_phentsize, e_phnum = struct.unpack_from("<HH", data, 54)
+    else:
+        (e_phoff,) = struct.unpack_from("<I", data, 28)
+        e_phentsize, e_phnum = struct.unpack_from("<HH", data, 42)
+    segs = []
+    for i in range(e_phnum):
+        off = e_phoff + i * e_phentsize
+        if is64:
+            p_type, _, p_offset, _, p_paddr, p_filesz, p_memsz = struct.unpack_from(
+                "<IIQQQQQ", data, off)
+        else:
+            p_type, p_offset, _, p_paddr, p_filesz, p_memsz = struct.unpack_from(
+                "<IIIIII", data, off)
+        if p_type == PT_LOAD:
+            segs.append((p_paddr, data[p_offset:p_offset + p_filesz], p_memsz))
+    return segs
+
+
+def test_image64_is_the_same_code_with_a_64bit_entry(guest_elf: Path, guest_elf64: Path) -> None:
+    """testguest64.elf: ELF64 x86-64, the same loaded bytes as testguest.elf, entered
+    elsewhere (at _start64, not at the multiboot entry)."""
+    data32, data64 = guest_elf.read_bytes(), guest_elf64.read_bytes()
+    assert data64[:4] == b"\x7fELF" and data64[4] == 2, "ELFCLASS64"
+    (e_machine,) = struct.unpack_from("<H", data64, 18)
+    assert e_machine == 62, "EM_X86_64"
+    (entry64,) = struct.unpack_from("<Q", data64, 24)
+    (entry32,) = struct.unpack_from("<I", data32, 24)
+    segs = load_segments(data64)
+    assert segs == load_segments(data32)
+    assert any(lo <= entry64 < lo + memsz for lo, _, memsz in segs)
+    assert entry64 != entry32
 
 
 # ---------------------------------------------------------------------------------------
@@ -395,7 +457,8 @@ def test_bench_skips_without_targets(guest_elf: Path) -> None:
 def test_bad_values_warn_and_default(guest_elf: Path) -> None:
     b = boot(
         guest_elf,
-        "name=w vcpus=x tests=cpuid,bogus deny_msrs=zz reset=nope apic=zz stray heartbeat=1",
+        "name=w vcpus=x tests=cpuid,bogus deny_msrs=zz reset=nope apic=zz stray link=zz "
+        "heartbeat=1",
     )
     assert_well_formed(b)
     warnings = [x for x in b.lines if x.startswith("testguest: warning: ")]
@@ -406,6 +469,7 @@ def test_bad_values_warn_and_default(guest_elf: Path) -> None:
         "testguest: warning: reset: unknown method 'nope' (cf9, kbd, triple), no reset",
         "testguest: warning: apic: unknown mode 'zz' (auto, xapic, x2apic), using auto",
         "testguest: warning: word 'stray' is not key=value, ignored",
+        "testguest: warning: link: 'zz' is not a hex port number (1-0xfff8), no link test",
     ]
     m = BANNER_RE.match(b.lines[0])
     assert m["vcpus"] == "1" and m["tests"] == "cpuid"
@@ -461,3 +525,161 @@ def test_xcr_with_xsave(guest_elf: Path) -> None:
         assert name in passed, f"{name} did not pass:\n{b.text()}"
     assert not b.failed(), b.text()
     assert {"hypercall.unknown_id", "hypercall.user_ud"} <= b.checks(SKIP_RE).keys()
+
+
+# ---------------------------------------------------------------------------------------
+def test_link_without_a_uart_fails_cleanly(guest_elf: Path) -> None:
+    """link= at a port where nothing answers (QEMU has no COM2 without a second -serial):
+    FAIL link.uart at once, no waiting, no other link check; the guest goes on."""
+    b = boot(guest_elf, f"name=lone link={LINK_PORT} peer=nobody heartbeat=1")
+    assert_well_formed(b)
+    assert BANNER_RE.match(b.lines[0])["tests"] == "cpuid,cr,msr,io,mem,xcr,hypercall,link"
+    failed = b.failed()
+    assert failed["link.uart"]["msg"].startswith("no UART at port 0x2f8: scratch register read "
+                                                 "0xff then 0xff"), failed["link.uart"][0]
+    assert not any(n.startswith("link.") and n != "link.uart"
+                   for n in {**b.passed(), **failed, **b.checks(SKIP_RE)})
+    assert b.lines[-1] == "testguest: halted"
+
+
+def test_link_silent_peer_fails_within_the_timeout(guest_elf: Path) -> None:
+    """A UART at COM2 but nobody on the other end: FAIL link.peer_message saying nothing
+    came, after the bounded wait (2000 ms of TSC; TCG's TSC is fast, so well within the
+    boot timeout); then the guest goes on to the heartbeat and halts."""
+    start = time.monotonic()
+    b = boot(guest_elf, f"name=alone link={LINK_PORT} peer=ghost tests=link heartbeat=1",
+             qemu_args=["-serial", "null"], timeout=30)
+    assert time.monotonic() - start < 30
+    assert_well_formed(b)
+    failed = b.failed()
+    assert list(failed) == ["link.peer_message"], b.text()
+    assert re.match(r'^expected "hello from ghost" at port 0x2f8 within 2000 ms \(\d+ TSC '
+                    r'ticks\), got nothing$', failed["link.peer_message"]["msg"])
+    assert "link.no_overrun" in b.passed()
+    assert "testguest: done: 2 passed, 1 failed" in b.lines
+    assert b.lines[-2:] == ["testguest: alive 1", "testguest: halted"]
+
+
+def test_link_explicit_tests_list_leaves_it_out(guest_elf: Path) -> None:
+    b = boot(guest_elf, f"name=x link={LINK_PORT} tests=io heartbeat=1")
+    assert BANNER_RE.match(b.lines[0])["tests"] == "io"
+    assert not any(".link" in x or "link." in x for x in b.lines[1:])
+
+
+class LinkedQemu:
+    """QEMU with COM2 (port 0x2f8) connected to this test, which plays the peer VM."""
+
+    def __init__(self, elf: Path, cmdline: str) -> None:
+        self.dir = tempfile.mkdtemp(prefix="tglink")  # short: AF_UNIX paths are limited
+        path = os.path.join(self.dir, "peer.sock")
+        self.server = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.server.bind(path)
+        self.server.listen(1)
+        self.server.settimeout(BOOT_TIMEOUT)
+        argv = [
+            QEMU, "-M", "q35", "-m", "512", "-nodefaults", "-display", "none",
+            "-monitor", "none", "-chardev", f"socket,id=peer,path={path}",
+            "-serial", "stdio", "-serial", "chardev:peer",
+            "-kernel", str(elf), "-append", cmdline, "-no-reboot",
+        ]
+        self.proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE)
+        self.conn, _ = self.server.accept()
+        self.console = b""
+        self.link = b""  # what the guest sent to its peer
+
+    def lines(self) -> list[str]:
+        """The complete console lines so far."""
+        return self.console.decode(errors="replace").split("\n")[:-1]
+
+    def has_line(self, line: str) -> bool:
+        return line in self.lines()
+
+    def send(self, data: bytes) -> None:
+        self.conn.sendall(data)
+
+    def wait_for(self, what: str, done: Callable[[], bool], timeout: float = BOOT_TIMEOUT) -> None:
+        assert self.proc.stdout is not None
+        deadline = time.monotonic() + timeout
+        while not done():
+            if time.monotonic() > deadline or self.proc.poll() is not None:
+                pytest.fail(f"no {what} after {timeout} s; console:\n"
+                            f"{self.console.decode(errors='replace')}\nlink: {self.link!r}")
+            ready, _, _ = select.select([self.proc.stdout, self.conn], [], [], 0.2)
+            if self.proc.stdout in ready:
+                self.console += os.read(self.proc.stdout.fileno(), 65536)
+            if self.conn in ready:
+                self.link += self.conn.recv(65536)
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
+        for s in (self.conn, self.server):
+            s.close()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture
+def linked(guest_elf: Path) -> Iterator[LinkedQemu]:
+    q = LinkedQemu(guest_elf, f"name=qa link={LINK_PORT} peer=qb tests=link heartbeat=0")
+    try:
+        yield q
+    finally:
+        q.close()
+
+
+def test_link_greeting_and_answers(linked: LinkedQemu) -> None:
+    """The test is the peer "qb": it answers the guest's greeting with its own (PASS),
+    then, while the guest's heartbeat runs, greets again as a rebooted peer would (the
+    guest answers), and sends a stray line and an answer (neither is answered)."""
+    q = linked
+    q.wait_for("greeting from the guest", lambda: b"\n" in q.link)
+    assert q.link == b"hello from qa\n"
+    q.send(b"hello from qb\n")
+    q.wait_for("done: line", lambda: any(DONE_RE.match(x) for x in q.lines()))
+    passed = {m["name"]: m for m in map(PASS_RE.match, q.lines()) if m}
+    assert passed["link.peer_message"]["detail"] == 'greeting "hello from qb"'
+    assert "link.no_overrun" in passed
+    assert "testguest: done: 3 passed, 0 failed" in q.lines()
+
+    q.send(b"stray \x01\"line\r\nhello again from qb\nhello from qb\n")
+    q.wait_for("answer", lambda: q.link.count(b"\n") == 2)
+    q.wait_for("alive line", lambda: q.has_line("testguest: alive 1"))
+    assert q.link == b"hello from qa\nhello again from qa\n"
+    after = q.lines()[q.lines().index("testguest: done: 3 passed, 0 failed") + 1:]
+    assert after[:3] == [
+        'testguest: link: ignored "stray \\x01\\x22line"',
+        'testguest: link: ignored "hello again from qb"',
+        'testguest: link: answered "hello from qb"',
+    ], after
+    assert_well_formed(Boot(lines=q.lines(), exited=False, returncode=None))
+
+
+def test_link_answer_counts_as_the_peer_message(guest_elf: Path) -> None:
+    """A peer that was up first answers the guest's greeting: PASS, saying so."""
+    q = LinkedQemu(guest_elf, f"name=qa link={LINK_PORT} peer=qb tests=link heartbeat=1")
+    try:
+        q.wait_for("greeting from the guest", lambda: b"\n" in q.link)
+        q.send(b"hello again from qb\n")
+        q.wait_for("halted", lambda: q.has_line("testguest: halted"))
+    finally:
+        q.close()
+    passed = {m["name"]: m for m in map(PASS_RE.match, q.lines()) if m}
+    assert passed["link.peer_message"]["detail"] == (
+        'answer "hello again from qb": the peer was up before us')
+    assert q.link == b"hello from qa\n"  # an answer is not answered
+
+
+def test_link_wrong_peer_fails_showing_what_came(guest_elf: Path) -> None:
+    q = LinkedQemu(guest_elf, f"name=qa link={LINK_PORT} peer=qb tests=link heartbeat=1")
+    try:
+        q.wait_for("greeting from the guest", lambda: b"\n" in q.link)
+        q.send(b"hello from qc\tx\n")
+        q.wait_for("halted", lambda: q.has_line("testguest: halted"))
+    finally:
+        q.close()
+    failed = {m["name"]: m for m in map(FAIL_RE.match, q.lines()) if m}
+    assert failed["link.peer_message"]["msg"] == (
+        'expected "hello from qb" (or "hello again from qb") at port 0x2f8, '
+        'got "hello from qc\\x09x"')

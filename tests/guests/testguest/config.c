@@ -14,6 +14,7 @@ static const char *const test_names[TEST_COUNT] = {
 	[TEST_XCR] = "xcr",
 	[TEST_HYPERCALL] = "hypercall",
 	[TEST_SMP] = "smp",
+	[TEST_LINK] = "link",
 	[TEST_SELFTEST] = "selftest",
 };
 
@@ -191,6 +192,18 @@ static bool parse_word(struct guest_config *cfg, char *key, char *value)
 			warn(cfg, "pattern: '%s' is not a hex address, no pattern", value);
 	} else if (!tg_strcmp(key, "reset")) {
 		parse_reset(cfg, value);
+	} else if (!tg_strcmp(key, "link")) {
+		if (!parse_u64(value, 16, &v) && v > 0 && v <= LINK_PORT_MAX) {
+			cfg->link_port = (u16)v;
+			cfg->has_link = true;
+		} else {
+			warn(cfg, "link: '%s' is not a hex port number (1-0x%x), no link test",
+			     value, LINK_PORT_MAX);
+		}
+	} else if (!tg_strcmp(key, "peer")) {
+		tg_strlcpy(cfg->peer, value, sizeof(cfg->peer));
+		if (tg_strlen(value) >= sizeof(cfg->peer))
+			warn(cfg, "peer: longer than %d characters, cut", NAME_MAX_LEN - 1);
 	} else if (!tg_strcmp(key, "heartbeat")) {
 		v = cfg->heartbeat;
 		parse_number(cfg, key, value, 10, 0xffffffffULL, &v);
@@ -216,17 +229,31 @@ static bool parse_word(struct guest_config *cfg, char *key, char *value)
 	return false;
 }
 
+static void set_defaults(struct guest_config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	tg_strlcpy(cfg->name, "unnamed", sizeof(cfg->name));
+	cfg->vcpus = 1;
+	cfg->tests = TESTS_DEFAULT;
+	cfg->heartbeat = 5;
+}
+
+/* APs to start and a peer to greet: smp and link join the default set (not a tests= list). */
+static void add_implied_tests(struct guest_config *cfg)
+{
+	if (cfg->vcpus > 1)
+		cfg->tests |= BIT(TEST_SMP);
+	if (cfg->has_link)
+		cfg->tests |= BIT(TEST_LINK);
+}
+
 void config_parse(const char *cmdline, struct guest_config *cfg)
 {
 	static char words[CMDLINE_MAX];
 	char *s = words;
 	bool first = true, tests_given = false;
 
-	memset(cfg, 0, sizeof(*cfg));
-	tg_strlcpy(cfg->name, "unnamed", sizeof(cfg->name));
-	cfg->vcpus = 1;
-	cfg->tests = TESTS_DEFAULT;
-	cfg->heartbeat = 5;
+	set_defaults(cfg);
 	tg_strlcpy(words, cmdline, sizeof(words));
 
 	while (*s) {
@@ -254,7 +281,14 @@ void config_parse(const char *cmdline, struct guest_config *cfg)
 		if (parse_word(cfg, word, eq + 1))
 			tests_given = true;
 	}
-	/* APs to start: smp joins the default set (not an explicit tests= list). */
-	if (!tests_given && cfg->vcpus > 1)
-		cfg->tests |= BIT(TEST_SMP);
+	if (!tests_given)
+		add_implied_tests(cfg);
+}
+
+void config_without_cmdline(const char *name, unsigned int vcpus, struct guest_config *cfg)
+{
+	set_defaults(cfg);
+	tg_strlcpy(cfg->name, name, sizeof(cfg->name));
+	cfg->vcpus = vcpus;
+	add_implied_tests(cfg);
 }

@@ -14,6 +14,7 @@
 #define ISOLATION_MAX 16
 #define WARNINGS_MAX  8
 #define WARNING_LEN   96
+#define LINK_PORT_MAX 0xfff8 /* the 8 registers must fit below 0x10000 */
 
 enum test_id {
 	TEST_CPUID,
@@ -24,6 +25,7 @@ enum test_id {
 	TEST_XCR,
 	TEST_HYPERCALL,
 	TEST_SMP,      /* in the default set only when vcpus > 1 */
+	TEST_LINK,     /* in the default set only with link= */
 	TEST_SELFTEST, /* not in the default set: deliberately faults (exercises the dump path) */
 	TEST_COUNT,
 };
@@ -59,7 +61,10 @@ struct guest_config {
 	bool has_pattern;
 	u64 pattern_gpa;
 	enum reset_method reset;
-	unsigned int heartbeat; /* 0: forever */
+	bool has_link;
+	u16 link_port;		 /* base port of the 16550 wired to the peer VM */
+	char peer[NAME_MAX_LEN]; /* the peer's name= ("": any name) */
+	unsigned int heartbeat;	 /* 0: forever */
 	bool bench;
 	bool has_bench_msr;
 	u32 bench_msr;
@@ -70,6 +75,8 @@ struct guest_config {
 };
 
 void config_parse(const char *cmdline, struct guest_config *cfg);
+/* The configuration of a boot without a command line: the defaults with name and vcpus. */
+void config_without_cmdline(const char *name, unsigned int vcpus, struct guest_config *cfg);
 const char *test_name(enum test_id id);
 const char *reset_method_name(enum reset_method m);
 

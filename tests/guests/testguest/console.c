@@ -1,51 +1,18 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
  * COM1 console: 8N1, 115200 baud, FIFO on, transmit polled (LSR.THRE before each byte,
- * PC16550D data sheet). Output only; the guest never reads the serial port.
+ * uart.h). Output only; the guest never reads COM1.
  */
 #include "console.h"
 #include "lib.h"
-
-#define UART_THR 0
-#define UART_DLL 0
-#define UART_IER 1
-#define UART_DLM 1
-#define UART_FCR 2
-#define UART_LCR 3
-#define UART_MCR 4
-#define UART_LSR 5
-
-#define LCR_8N1		0x03
-#define LCR_DLAB	0x80
-#define FCR_ENABLE	0x01
-#define FCR_CLEAR	0x06
-#define MCR_DTR_RTS	0x03
-#define LSR_THRE	0x20
-#define DIVISOR_115K	1
-/* A UART that never reports THRE must not hang the guest: give up waiting after this. */
-#define THRE_SPIN_LIMIT 1000000
+#include "uart.h"
 
 #define LINE_MAX    768
 #define LINE_PREFIX "testguest: "
 
 void console_init(void)
 {
-	outb(COM1_BASE + UART_IER, 0);
-	outb(COM1_BASE + UART_LCR, LCR_DLAB);
-	outb(COM1_BASE + UART_DLL, DIVISOR_115K & 0xff);
-	outb(COM1_BASE + UART_DLM, DIVISOR_115K >> 8);
-	outb(COM1_BASE + UART_LCR, LCR_8N1);
-	outb(COM1_BASE + UART_FCR, FCR_ENABLE | FCR_CLEAR);
-	outb(COM1_BASE + UART_MCR, MCR_DTR_RTS);
-}
-
-static void uart_putc(char c)
-{
-	unsigned int spin = 0;
-
-	while (!(inb(COM1_BASE + UART_LSR) & LSR_THRE) && spin++ < THRE_SPIN_LIMIT)
-		cpu_pause();
-	outb(COM1_BASE + UART_THR, (u8)c);
+	uart_init(COM1_BASE);
 }
 
 void vsay(const char *fmt, va_list ap)
@@ -55,10 +22,10 @@ void vsay(const char *fmt, va_list ap)
 
 	tg_vsnprintf(line, sizeof(line), fmt, ap);
 	for (p = LINE_PREFIX; *p; p++)
-		uart_putc(*p);
+		uart_putc(COM1_BASE, (u8)*p);
 	for (p = line; *p; p++)
-		uart_putc(*p);
-	uart_putc('\n');
+		uart_putc(COM1_BASE, (u8)*p);
+	uart_putc(COM1_BASE, '\n');
 }
 
 void say(const char *fmt, ...)

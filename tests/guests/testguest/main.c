@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * Boot flow: console, IDT, boot counter, multiboot information, command line, banner,
- * the long-mode check, the tests (or the benchmark), the summary, the optional reset,
- * the heartbeat, halt. tests/guests/README.md describes the output.
+ * Boot flow: console, IDT, boot counter, multiboot information and command line (or,
+ * after the ELF64 entry, neither), banner, the long-mode check, the tests (or the
+ * benchmark), the summary, the optional reset, the heartbeat, halt.
+ * tests/guests/README.md describes the output.
  */
 #include "check.h"
 #include "console.h"
+#include "entry64.h"
 #include "lib.h"
+#include "link.h"
 #include "paging.h"
 #include "testguest.h"
 #include "trap.h"
@@ -20,6 +23,10 @@
 #define I8042_PULSE_RESET  0xfe
 #define I8042_INPUT_FULL   0x02
 #define HEARTBEAT_SPINS	   1000000 /* about 3 million instructions per line */
+#define HEARTBEAT_POLLS	   1000	   /* link_serve() calls per heartbeat line */
+#define ELF64_NAME	   "elf64"
+#define ELF64_HEARTBEAT	   3
+#define TOPO_LEVEL_CORE	   1
 #define RESET_GRACE_SPINS  20000000
 
 struct boot_counter {
@@ -45,6 +52,7 @@ static const test_fn tests[TEST_COUNT] = {
 	[TEST_XCR] = test_xcr,
 	[TEST_HYPERCALL] = test_hypercall,
 	[TEST_SMP] = test_smp,
+	[TEST_LINK] = test_link,
 	[TEST_SELFTEST] = test_selftest,
 };
 
@@ -76,6 +84,10 @@ static void print_banner(void)
 	say("boot %u vm %s vcpus %u privileged %u %s %s", boot_count, cfg.name, cfg.vcpus,
 	    cfg.privileged, cfg.bench ? "bench" : "tests", cfg.bench ? "1" : tests_list);
 	say("first_tsc %llu", first_tsc);
+	if (boot.elf64_entry) {
+		entry64_print();
+		return;
+	}
 	say("loader \"%s\" info 0x%x cmdline \"%s\"", boot.loader, boot.info_addr, boot.cmdline);
 	if (boot.has_mem)
 		say("mem_lower %u KiB mem_upper %u KiB", boot.mem_lower_kib, boot.mem_upper_kib);
@@ -177,6 +189,17 @@ static void reset_step(void)
 	check_fail("reset", method, "still running after requesting a %s reset", method);
 }
 
+/* The pause between heartbeat lines, which is when the peer on the link gets answers. */
+static void heartbeat_wait(void)
+{
+	unsigned int i;
+
+	for (i = 0; i < HEARTBEAT_POLLS; i++) {
+		spin(HEARTBEAT_SPINS / HEARTBEAT_POLLS);
+		link_serve();
+	}
+}
+
 static void heartbeat(void)
 {
 	unsigned int k;
@@ -185,7 +208,7 @@ static void heartbeat(void)
 	char what[32];
 
 	for (k = 1; cfg.heartbeat == 0 || k <= cfg.heartbeat; k++) {
-		spin(HEARTBEAT_SPINS);
+		heartbeat_wait();
 		if (!pattern_written) {
 			say("alive %u", k);
 			continue;
@@ -202,22 +225,36 @@ static void heartbeat(void)
 	}
 }
 
-void testguest_main(u32 magic, u32 mbi);
+/* The vCPU count the hypervisor reports (SDM Vol 2A, CPUID leaf 0BH, core level). */
+static unsigned int cpuid_vcpus(void)
+{
+	unsigned int n = 0;
 
-void testguest_main(u32 magic, u32 mbi)
+	if (cpuid(0).eax >= 0xb)
+		n = cpuid_count(0xb, TOPO_LEVEL_CORE).ebx & 0xffff;
+	return n ? n : 1;
+}
+
+static void start_up(void)
 {
 	console_init();
 	trap_init();
 	boot_count = boot_counter_advance();
-	multiboot_parse(magic, mbi, &boot);
-	config_parse(boot.cmdline, &cfg);
+}
+
+/* Everything after boot and cfg are known. */
+static void __attribute__((noreturn)) run(void)
+{
 	name_hash = fnv1a64(cfg.name);
 	paging_init();
+	link_init();
 	print_banner();
-	if (!boot.magic_ok)
+	if (!boot.elf64_entry && !boot.magic_ok)
 		check_fail("boot", "multiboot_magic", "expected EAX 0x%x, got 0x%x",
 			   MULTIBOOT_LOADER_MAGIC, boot.magic);
 	check_long_mode();
+	if (boot.elf64_entry)
+		entry64_check();
 	if (cfg.has_pattern)
 		write_pattern();
 
@@ -232,4 +269,27 @@ void testguest_main(u32 magic, u32 mbi)
 	heartbeat();
 	say("halted");
 	halt_forever();
+}
+
+/* head.S _start: the multiboot entry. */
+void testguest_main(u32 magic, u32 mbi);
+/* head.S _start64: the ELF64 entry, without command line or multiboot information. */
+void testguest_main64(void);
+
+void testguest_main(u32 magic, u32 mbi)
+{
+	start_up();
+	multiboot_parse(magic, mbi, &boot);
+	config_parse(boot.cmdline, &cfg);
+	run();
+}
+
+void testguest_main64(void)
+{
+	start_up();
+	memset(&boot, 0, sizeof(boot));
+	boot.elf64_entry = true;
+	config_without_cmdline(ELF64_NAME, cpuid_vcpus(), &cfg);
+	cfg.heartbeat = ELF64_HEARTBEAT;
+	run();
 }

@@ -43,6 +43,12 @@ static void check_mmap(void)
 	unsigned int i, ram = 0;
 	u64 total = 0;
 
+	if (boot.elf64_entry) {
+		check_skip(
+			T, "mmap",
+			"no memory map after the ELF64 entry (no multiboot information): RAM checks skipped");
+		return;
+	}
 	if (!boot.has_mmap) {
 		check_fail(T, "mmap", "expected a multiboot memory map (flags bit 6), flags 0x%x",
 			   boot.flags);

@@ -19,6 +19,7 @@ struct ram_region {
 };
 
 struct boot_info {
+	bool elf64_entry; /* entered at the ELF64 entry: none of the rest is known */
 	u32 magic;
 	bool magic_ok;
 	u32 info_addr; /* EBX at entry */

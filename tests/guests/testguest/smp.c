@@ -14,33 +14,31 @@
 #include "lib.h"
 #include "smp.h"
 #include "testguest.h"
+#include "tsc.h"
 
 #define T "smp"
 
-#define CPUID1_ECX_X2APIC    BIT(21)
-#define MSR_IA32_APIC_BASE   0x1b
-#define APIC_BASE_EXTD	     BIT(10)
-#define APIC_BASE_EN	     BIT(11)
-#define APIC_BASE_ADDR	     0x000ffffffffff000ULL
-#define MSR_X2APIC_SVR	     0x80f
-#define MSR_X2APIC_ICR	     0x830
-#define XAPIC_SVR	     0x0f0
-#define XAPIC_ICR_LO	     0x300
-#define XAPIC_ICR_HI	     0x310
-#define SVR_ENABLED	     0x1ff /* APIC software enabled, spurious vector 0xff */
-#define ICR_INIT	     (5 << 8)
-#define ICR_STARTUP	     (6 << 8)
-#define ICR_PENDING	     BIT(12) /* xAPIC only: delivery status */
-#define ICR_LEVEL_ASSERT     BIT(14)
-#define ICR_PENDING_SPINS    100000
-#define HV_LEAF_BASE	     0x40000000
-#define HV_LEAF_TIMING	     0x40000010
-#define TICKS_PER_MS_DEFAULT 1000000 /* a 1 GHz TSC when nothing says otherwise */
-#define INIT_DELAY_US	     10000
-#define STARTUP_DELAY_US     200
-#define AP_TIMEOUT_MS	     2000
-#define RESTART_WAIT_MIN_MS  50
-#define RESTART_WAIT_FACTOR  8
+#define CPUID1_ECX_X2APIC   BIT(21)
+#define MSR_IA32_APIC_BASE  0x1b
+#define APIC_BASE_EXTD	    BIT(10)
+#define APIC_BASE_EN	    BIT(11)
+#define APIC_BASE_ADDR	    0x000ffffffffff000ULL
+#define MSR_X2APIC_SVR	    0x80f
+#define MSR_X2APIC_ICR	    0x830
+#define XAPIC_SVR	    0x0f0
+#define XAPIC_ICR_LO	    0x300
+#define XAPIC_ICR_HI	    0x310
+#define SVR_ENABLED	    0x1ff /* APIC software enabled, spurious vector 0xff */
+#define ICR_INIT	    (5 << 8)
+#define ICR_STARTUP	    (6 << 8)
+#define ICR_PENDING	    BIT(12) /* xAPIC only: delivery status */
+#define ICR_LEVEL_ASSERT    BIT(14)
+#define ICR_PENDING_SPINS   100000
+#define INIT_DELAY_US	    10000
+#define STARTUP_DELAY_US    200
+#define AP_TIMEOUT_MS	    2000
+#define RESTART_WAIT_MIN_MS 50
+#define RESTART_WAIT_FACTOR 8
 
 struct apic {
 	bool x2apic;
@@ -48,21 +46,6 @@ struct apic {
 };
 
 static u64 ticks_per_ms;
-
-/*
- * TSC ticks per millisecond: the hypervisor's TSC kHz (CPUID 0x40000010), else the
- * nominal frequency of leaf 0x16, else 1 GHz. Only delays and timeouts depend on it.
- */
-static u64 tsc_ticks_per_ms(void)
-{
-	u32 max_basic = cpuid(0).eax;
-
-	if (cpuid(HV_LEAF_BASE).eax >= HV_LEAF_TIMING && cpuid(HV_LEAF_TIMING).eax)
-		return cpuid(HV_LEAF_TIMING).eax;
-	if (max_basic >= 0x16 && (cpuid(0x16).eax & 0xffff))
-		return (u64)(cpuid(0x16).eax & 0xffff) * 1000;
-	return TICKS_PER_MS_DEFAULT;
-}
 
 static void delay_us(u64 us)
 {
@@ -281,6 +264,13 @@ void test_smp(void)
 	if (ap_trampoline_end - ap_trampoline > SMP_CODE_MAX) {
 		check_fail(T, "trampoline", "the trampoline (%zu bytes) is larger than %u bytes",
 			   (size_t)(ap_trampoline_end - ap_trampoline), SMP_CODE_MAX);
+		return;
+	}
+	if (boot.elf64_entry) {
+		check_skip(
+			T, "trampoline",
+			"no memory map after the ELF64 entry to check page 0x%llx against: no AP started",
+			page);
 		return;
 	}
 	if (!page_in_ram(page)) {

@@ -24,6 +24,7 @@ void test_mem(void);
 void test_xcr(void);
 void test_hypercall(void);
 void test_smp(void);
+void test_link(void);
 void test_selftest(void);
 
 void bench_run(void);
