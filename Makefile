@@ -108,7 +108,7 @@ tools-test: | setup
 
 # The test guest (tests/guests/) on its own in QEMU: its probes and output format.
 guest-test: | setup
-	$(Q)cd $(ROOT) && $(PYTHON) -m pytest -p no:cacheprovider -q tests/guests
+	$(Q)cd $(ROOT) && $(PYTHON) -m pytest -p no:cacheprovider tests/guests
 
 e2e-test: $(ISO)
 	$(Q)cd $(ROOT)/tests/e2e && BULKHEAD_ELF=$(HV_ELF) BULKHEAD_BUILD=$(O) \
