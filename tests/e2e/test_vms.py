@@ -103,7 +103,8 @@ def test_partitioned_vms_run_isolated(tmp_path: Path, hv: E2EHarness, testguest:
     # What the guests saw, spot-checked by name.
     for check in ("boot.long_mode", "cpuid.hv_signature", "cpuid.vmx_hidden",
                   "cpuid.topology", "cr.cr4_vmxe_gp", "cr.cr0_cd", "msr.efer_lme_lma",
-                  "msr.tsc_aux", "io.unclaimed_in8", "io.serial_scratch"):
+                  "msr.tsc_aux", "io.unclaimed_in8", "io.serial_scratch",
+                  "io.rep_outsb", "io.rep_insb", "io.insw"):
         assert f"testguest: PASS {check}" in a, check
         assert f"testguest: PASS {check}" in b, check
     assert "testguest: PASS msr.deny_rdmsr_1a0" in b  # linux-b's ownership table

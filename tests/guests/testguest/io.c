@@ -57,6 +57,45 @@ static void check_scratch(void)
 	      fault_describe(i < 4 ? f[i] : f[0], what, sizeof(what)));
 }
 
+/* INS/OUTS, with and without REP: each element goes through the port, RSI/RDI and RCX move. */
+static void check_string_io(void)
+{
+	u8 out[4] = {0x11, 0x22, 0x33, (u8)(name_hash >> 16)}, in[5] = {0, 0, 0, 0, 0x5a};
+	u16 word = 0;
+	u32 scratch = 0;
+	void *src = out, *dst = in, *wdst = &word;
+	unsigned long count = sizeof(out);
+	struct fault f;
+	char what[32];
+
+	__asm__ __volatile__("cld; rep outsb"
+			     : "+S"(src), "+c"(count)
+			     : "d"((u16)COM1_SCRATCH)
+			     : "memory");
+	f = probe_in(COM1_SCRATCH, 1, &scratch);
+	check(fault_none(f) && scratch == out[3] && count == 0 && src == out + 4, T, "rep_outsb",
+	      "expected REP OUTSB of 4 bytes to leave 0x%02x in port 0x%x, RCX 0 and RSI +4, got "
+	      "0x%02x, RCX %lu, RSI %+ld (%s)",
+	      out[3], COM1_SCRATCH, scratch, count, (long)((u8 *)src - out),
+	      fault_describe(f, what, sizeof(what)));
+
+	count = 4;
+	__asm__ __volatile__("cld; rep insb"
+			     : "+D"(dst), "+c"(count)
+			     : "d"((u16)UNCLAIMED_PORT)
+			     : "memory");
+	check(in[0] == 0xff && in[1] == 0xff && in[2] == 0xff && in[3] == 0xff && in[4] == 0x5a &&
+		      count == 0 && dst == in + 4,
+	      T, "rep_insb",
+	      "expected REP INSB of 4 bytes from port 0x%x to read 0xff each and stop, got %02x "
+	      "%02x %02x %02x %02x, RCX %lu",
+	      UNCLAIMED_PORT, in[0], in[1], in[2], in[3], in[4], count);
+
+	__asm__ __volatile__("cld; insw" : "+D"(wdst) : "d"((u16)UNCLAIMED_PORT) : "memory");
+	check(word == 0xffff && wdst == (u8 *)&word + 2, T, "insw",
+	      "expected INSW from port 0x%x to read 0xffff, got 0x%04x", UNCLAIMED_PORT, word);
+}
+
 void test_io(void)
 {
 	check_unclaimed_in(1);
@@ -64,4 +103,5 @@ void test_io(void)
 	check_unclaimed_in(4);
 	check_unclaimed_out();
 	check_scratch();
+	check_string_io();
 }

@@ -18,6 +18,7 @@
 #define IOQ_SIZE(q) (((q)&7) + 1)
 #define IOQ_IN	    (1U << 3)
 #define IOQ_STRING  (1U << 4)
+#define IOQ_REP	    (1U << 5)
 #define IOQ_PORT(q) (((q) >> 16) & 0xffff)
 
 static u64 size_mask(u32 size)
@@ -37,13 +38,9 @@ int vmexit_io(struct vcpu *vcpu)
 	u64 mask = size_mask(req.size);
 	int err;
 
-	if (q & IOQ_STRING) {
-		/* INS/OUTS need the instruction emulator's memory path. */
-		vm_warn(vcpu->vm, "vcpu%u: string I/O to port 0x%llx is not emulated: #UD",
-			vcpu->id, (unsigned long long)req.addr);
-		vcpu_inject_ud(vcpu);
-		return 0;
-	}
+	if (q & IOQ_STRING)
+		return vmx_emulate_string_io(vcpu, (u16)req.addr, req.size, !req.write,
+					     q & IOQ_REP);
 	if (req.write)
 		req.value = *rax & mask;
 	err = io_bus_dispatch(&vcpu->vm->pio, &req);

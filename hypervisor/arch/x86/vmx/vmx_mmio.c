@@ -38,18 +38,29 @@ static int translate(struct emul_ctx *ctx, u64 la, u32 access, u64 *gpa)
 {
 	struct mmio_exit *m = ctx->opaque;
 	struct guest_fault fault;
+	int err;
 
 	if (m->cpl == 3)
 		access |= GUEST_ACC_USER;
-	if (guest_walk(&m->walk, la, access, gpa, &fault) == 0)
-		return 0;
-	ctx->exception = (struct emul_exception){
-		.vector = EMUL_VEC_PF,
-		.has_error_code = true,
-		.error_code = fault.error_code,
-		.cr2 = fault.address,
-	};
-	return -EFAULT;
+	err = guest_walk(&m->walk, la, access, gpa, &fault);
+	if (err == -EFAULT) {
+		/* A page fault for the guest (-EFAULT is reserved for exceptions here). */
+		ctx->exception = (struct emul_exception){
+			.vector = EMUL_VEC_PF,
+			.has_error_code = true,
+			.error_code = fault.error_code,
+			.cr2 = fault.address,
+		};
+		return -EFAULT;
+	}
+	if (err == -ERANGE) {
+		/* Non-canonical address: #GP(0). */
+		ctx->exception =
+			(struct emul_exception){.vector = EMUL_VEC_GP, .has_error_code = true};
+		return -EFAULT;
+	}
+	/* Page tables outside the VM's RAM: an access outside its memory. */
+	return err ? -ENOENT : 0;
 }
 
 static int mmio_access(struct emul_ctx *ctx, u64 la, unsigned int size, u64 *value, bool write)
@@ -92,11 +103,12 @@ static int ram_access(struct emul_ctx *ctx, u64 la, unsigned int size, u64 *valu
 		u64 gpa;
 		int err = translate(ctx, la + i, write ? GUEST_ACC_WRITE : 0, &gpa);
 
-		if (!err)
-			err = write ? vm_write_guest(m->vcpu->vm, gpa, &bytes[i], 1)
-				    : vm_read_guest(m->vcpu->vm, gpa, &bytes[i], 1);
 		if (err)
 			return err;
+		/* Outside the VM's RAM is not a guest exception but a bad access. */
+		if (write ? vm_write_guest(m->vcpu->vm, gpa, &bytes[i], 1)
+			  : vm_read_guest(m->vcpu->vm, gpa, &bytes[i], 1))
+			return -ENOENT;
 	}
 	if (!write) {
 		*value = 0;
@@ -230,4 +242,64 @@ int vmx_emulate_mmio(struct vcpu *vcpu, u64 gpa, bool write)
 	vmcs_write(VMCS_GUEST_RIP, ctx.rip);
 	vmcs_write(VMCS_GUEST_RFLAGS, ctx.rflags);
 	return 0;
+}
+
+/* VM-exit instruction information for INS/OUTS (SDM Vol 3C table 28-8). */
+#define IOINFO_ADDR_SIZE(i) (((i) >> 7) & 7) /* 0: 16-bit, 1: 32-bit, 2: 64-bit */
+#define IOINFO_SEG(i)	    (((i) >> 15) & 7)
+
+int vmx_emulate_string_io(struct vcpu *vcpu, u16 port, u32 size, bool in, bool rep)
+{
+	u32 info = (u32)vmcs_read(VMCS_EXIT_INSTR_INFO);
+	u64 addr_mask = IOINFO_ADDR_SIZE(info) == 0   ? 0xffffULL
+			: IOINFO_ADDR_SIZE(info) == 1 ? 0xffffffffULL
+						      : ~0ULL;
+	u64 *g = vcpu->arch.gpr, value = 0, gpa = 0;
+	/* The linear address of the memory operand, segmentation already applied. */
+	u64 la = vmcs_read(VMCS_GUEST_LINEAR_ADDR);
+	struct io_request req = {.addr = port, .size = size, .write = !in};
+	u64 step = (vmcs_read(VMCS_GUEST_RFLAGS) & X86_RFLAGS_DF) ? -(u64)size : size;
+	u32 index = in ? X86_REG_RDI : X86_REG_RSI;
+	struct mmio_exit m;
+	struct emul_ctx ctx;
+	int err;
+
+	if (rep && (g[X86_REG_RCX] & addr_mask) == 0) {
+		vmx_skip_instruction(vcpu); /* a count of zero does nothing */
+		return 0;
+	}
+	load_context(vcpu, &m, &ctx);
+	/*
+	 * One element per exit: a long REP stays preemptible (the guest re-executes the
+	 * instruction for the next one). INS checks its destination before it reads the
+	 * port, so a faulting INS has no device side effect when it is re-executed.
+	 */
+	err = translate(&ctx, la, in ? GUEST_ACC_WRITE : 0, &gpa);
+	if (!err && size > 1)
+		err = translate(&ctx, la + size - 1, in ? GUEST_ACC_WRITE : 0, &gpa);
+	if (!err && !in)
+		err = ram_access(&ctx, la, size, &value, false);
+	if (!err) {
+		req.value = value;
+		if (io_bus_dispatch(&vcpu->vm->pio, &req) && in)
+			req.value = ~0ULL; /* nothing answered: the bus floats high */
+		if (in)
+			err = ram_access(&ctx, la, size, &req.value, true);
+	}
+	if (err == -EFAULT) {
+		__asm__ __volatile__("mov %0, %%cr2" ::"r"(ctx.exception.cr2) : "memory");
+		vcpu_inject_exception(vcpu, ctx.exception.vector, ctx.exception.has_error_code,
+				      ctx.exception.error_code);
+		return 0;
+	}
+	if (err)
+		return vm_guest_bad_access(vcpu, gpa, in ? "INS write" : "OUTS read");
+	g[index] = (g[index] & ~addr_mask) | ((g[index] + step) & addr_mask);
+	if (rep) {
+		g[X86_REG_RCX] = (g[X86_REG_RCX] & ~addr_mask) | ((g[X86_REG_RCX] - 1) & addr_mask);
+		if (g[X86_REG_RCX] & addr_mask)
+			return vcpu->requests ? -EINTR : 0; /* RIP stays: the next element */
+	}
+	vmx_skip_instruction(vcpu);
+	return vcpu->requests ? -EINTR : 0;
 }

@@ -63,5 +63,7 @@ int vmexit_ept_violation(struct vcpu *vcpu);
 int vmexit_ept_misconfig(struct vcpu *vcpu);
 /* An EPT violation on a page a device claimed: emulate the access (vmx_mmio.c). */
 int vmx_emulate_mmio(struct vcpu *vcpu, u64 gpa, bool write);
+/* INS/OUTS (with or without REP): one element per exit, through the VM's port bus. */
+int vmx_emulate_string_io(struct vcpu *vcpu, u16 port, u32 size, bool in, bool rep);
 
 #endif
