@@ -230,6 +230,13 @@ static const char *const seg_names[SEG_COUNT] = {"es", "cs", "ss", "ds", "fs", "
 void vcpu_vendor_dump(struct vcpu *vcpu)
 {
 	const u64 *g = vcpu->arch.gpr;
+	u64 cr2;
+
+	/*
+	 * On its own CPU the guest's CR2 is in the register (the hypervisor never changes
+	 * it, see vcpu_vendor_run); the saved copy is only as new as the last run.
+	 */
+	__asm__ __volatile__("mov %%cr2, %0" : "=r"(cr2));
 
 	pr_info("vm%u vcpu%u: rip %016llx rsp %016llx rflags %08llx\n", vcpu->vm->id, vcpu->id,
 		(unsigned long long)vmcs_read(VMCS_GUEST_RIP),
@@ -242,8 +249,7 @@ void vcpu_vendor_dump(struct vcpu *vcpu)
 	pr_info("  r9  %016llx r10 %016llx r11 %016llx r12 %016llx\n", (unsigned long long)g[9],
 		(unsigned long long)g[10], (unsigned long long)g[11], (unsigned long long)g[12]);
 	pr_info("  r13 %016llx r14 %016llx r15 %016llx cr2 %016llx\n", (unsigned long long)g[13],
-		(unsigned long long)g[14], (unsigned long long)g[15],
-		(unsigned long long)vcpu->arch.cr2);
+		(unsigned long long)g[14], (unsigned long long)g[15], (unsigned long long)cr2);
 	pr_info("  cr0 %016llx (virtual %llx) cr3 %016llx cr4 %016llx (virtual %llx)\n",
 		(unsigned long long)vmcs_read(VMCS_GUEST_CR0),
 		(unsigned long long)vcpu->arch.cr0.virtual_value,

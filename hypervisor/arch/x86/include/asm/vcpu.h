@@ -156,7 +156,7 @@ u64 vcpu_vendor_get_pat(struct vcpu *vcpu);
 void vcpu_vendor_set_pat(struct vcpu *vcpu, u64 pat);
 u64 vcpu_vendor_get_tsc_aux(struct vcpu *vcpu);
 void vcpu_vendor_set_tsc_aux(struct vcpu *vcpu, u64 value);
-/* Prints the guest state (debug shell, fatal VM errors). */
+/* Prints the guest state (debug shell, fatal VM errors); on the vCPU's own CPU. */
 void vcpu_vendor_dump(struct vcpu *vcpu);
 
 #endif
