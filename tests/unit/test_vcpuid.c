@@ -125,6 +125,46 @@ static void cache_sharing_follows_the_vm(void **state)
 	assert_int_equal((r[CPUID_EAX] >> 14) & 0xfff, 1);
 }
 
+static u64 fake_cr4;
+static int cr4_reads;
+
+static u64 read_fake_cr4(const struct vcpuid_policy *p)
+{
+	(void)p;
+	cr4_reads++;
+	return fake_cr4;
+}
+
+/* OSXSAVE (leaf 1 ECX 27) and OSPKE (leaf 7 ECX 4) are the guest's CR4 bits, asked for
+ * only by those leaves. */
+static void osxsave_and_ospke_follow_the_guest_cr4(void **state)
+{
+	const struct vcpuid_policy p = {.vcpu_count = 1, .guest_cr4 = read_fake_cr4};
+	u32 regs[4];
+
+	(void)state;
+	fake_cpuid_set(0x1, 0, 0x000306c3, 0x04100800, 0x77faf3bf | (1U << 27), 0xbfebfbff);
+	fake_cpuid_set(0x7, 0, 0, 0, (1U << 4), 0);
+	cr4_reads = 0;
+	fake_cr4 = 0;
+	run(&p, 1, 0, regs);
+	assert_int_equal(regs[CPUID_ECX] & (1U << 27), 0);
+	run(&p, 7, 0, regs);
+	assert_int_equal(regs[CPUID_ECX] & (1U << 4), 0);
+	fake_cr4 = (1ULL << 18) | (1ULL << 22);
+	run(&p, 1, 0, regs);
+	assert_int_equal(regs[CPUID_ECX] & (1U << 27), 1U << 27);
+	run(&p, 7, 0, regs);
+	assert_int_equal(regs[CPUID_ECX] & (1U << 4), 1U << 4);
+	assert_int_equal(cr4_reads, 4);
+	run(&p, 0, 0, regs);
+	run(&p, 0xb, 0, regs);
+	assert_int_equal(cr4_reads, 4);
+	/* Without a reader the bits read as clear, whatever the host's CR4. */
+	run(&single, 1, 0, regs);
+	assert_int_equal(regs[CPUID_ECX] & (1U << 27), 0);
+}
+
 static void unvirtualized_features_are_hidden(void **state)
 {
 	u32 r[4];
@@ -162,6 +202,7 @@ int main(void)
 		cmocka_unit_test_setup(leaf1_reports_the_vcpu_topology, setup),
 		cmocka_unit_test_setup(extended_topology_matches_the_vm, setup),
 		cmocka_unit_test_setup(cache_sharing_follows_the_vm, setup),
+		cmocka_unit_test_setup(osxsave_and_ospke_follow_the_guest_cr4, setup),
 		cmocka_unit_test_setup(unvirtualized_features_are_hidden, setup),
 		cmocka_unit_test_setup(other_leaves_pass_through, setup),
 	};

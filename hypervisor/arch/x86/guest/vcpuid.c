@@ -115,7 +115,7 @@ void vcpuid_emulate(const struct vcpuid_policy *p, u32 leaf, u32 subleaf, u32 re
 		regs[CPUID_ECX] = (regs[CPUID_ECX] & ~l1_ecx_hidden) | L1_ECX_HYPERVISOR;
 		/* OSXSAVE reflects CR4.OSXSAVE: the guest's, not the hypervisor's. */
 		regs[CPUID_ECX] &= ~L1_ECX_OSXSAVE;
-		if (p->guest_cr4 & CR4_OSXSAVE_BIT)
+		if (p->guest_cr4 && (p->guest_cr4(p) & CR4_OSXSAVE_BIT))
 			regs[CPUID_ECX] |= L1_ECX_OSXSAVE;
 		regs[CPUID_EDX] &= ~l1_edx_hidden;
 		/* EBX: initial APIC ID in 31:24, logical processors per package in 23:16. */
@@ -150,7 +150,7 @@ void vcpuid_emulate(const struct vcpuid_policy *p, u32 leaf, u32 subleaf, u32 re
 			regs[CPUID_ECX] &= ~l7_ecx_hidden;
 			/* OSPKE reflects the guest's CR4.PKE. */
 			regs[CPUID_ECX] &= ~L7_ECX_OSPKE;
-			if (p->guest_cr4 & CR4_PKE_BIT)
+			if (p->guest_cr4 && (p->guest_cr4(p) & CR4_PKE_BIT))
 				regs[CPUID_ECX] |= L7_ECX_OSPKE;
 		}
 		break;

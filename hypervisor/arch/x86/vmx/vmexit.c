@@ -54,6 +54,14 @@ static int handle_triple_fault(struct vcpu *vcpu)
 	return -EINTR;
 }
 
+/* The guest's CR4 for CPUID leaves 1 and 7: host-owned bits from the read shadow. */
+u64 vmx_cpuid_guest_cr4(const struct vcpuid_policy *policy)
+{
+	u64 mask = vmcs_read(VMCS_CR4_MASK);
+
+	return (vmcs_read(VMCS_GUEST_CR4) & ~mask) | (vmcs_read(VMCS_CR4_READ_SHADOW) & mask);
+}
+
 /* The hottest exit: no stack canary (one fixed-size array, filled by vcpuid_emulate). */
 static __no_stack_protector int handle_cpuid(struct vcpu *vcpu)
 {
@@ -62,13 +70,6 @@ static __no_stack_protector int handle_cpuid(struct vcpu *vcpu)
 	u32 leaf = (u32)g[GPR_RAX];
 	u32 regs[4];
 
-	/* Leaves 1 and 7 show CR4 bits: host-owned ones from the read shadow, the rest live. */
-	if (leaf == 1 || leaf == 7) {
-		u64 mask = vmcs_read(VMCS_CR4_MASK);
-
-		policy->guest_cr4 = (vmcs_read(VMCS_GUEST_CR4) & ~mask) |
-				    (vmcs_read(VMCS_CR4_READ_SHADOW) & mask);
-	}
 	vcpuid_emulate(policy, leaf, (u32)g[GPR_RCX], regs);
 	g[GPR_RAX] = regs[CPUID_EAX];
 	g[GPR_RBX] = regs[CPUID_EBX];

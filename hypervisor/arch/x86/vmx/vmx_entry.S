@@ -24,9 +24,17 @@ vmx_enter_guest:
 	pushq %r14
 	pushq %r15
 	pushq %rdi			/* the register array, for vmx_exit_entry */
+	/*
+	 * HOST_RSP only changes when the caller's stack depth does: the array's RSP slot
+	 * (unused: the VMCS holds the guest's RSP) caches what was last written.
+	 */
+	cmpq %rsp, G(4)(%rdi)
+	je 3f
+	movq %rsp, G(4)(%rdi)
 	movl $VMCS_HOST_RSP, %eax
 	vmwrite %rsp, %rax
 	jbe 2f				/* VMfail: report as a failed entry */
+3:
 	cmpq $0, %rsi			/* ZF survives the MOVs below */
 	movq G(0)(%rdi), %rax
 	movq G(1)(%rdi), %rcx

@@ -237,8 +237,10 @@ int vmx_emulate_mmio(struct vcpu *vcpu, u64 gpa, bool write)
 	if (ret < 0)
 		return vm_guest_bad_access(vcpu, gpa, write ? "write" : "read");
 	/* Done, or one REP iteration done (RIP unchanged): commit the registers. */
-	memcpy(vcpu->arch.gpr, ctx.gpr, sizeof(ctx.gpr));
+	/* RSP goes to the VMCS; the array's RSP slot belongs to vmx_entry.S. */
 	vmcs_write(VMCS_GUEST_RSP, ctx.gpr[X86_REG_RSP]);
+	ctx.gpr[X86_REG_RSP] = vcpu->arch.gpr[GPR_RSP];
+	memcpy(vcpu->arch.gpr, ctx.gpr, sizeof(ctx.gpr));
 	vmcs_write(VMCS_GUEST_RIP, ctx.rip);
 	vmcs_write(VMCS_GUEST_RFLAGS, ctx.rflags);
 	return 0;

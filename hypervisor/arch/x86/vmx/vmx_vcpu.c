@@ -95,6 +95,7 @@ void vcpu_vendor_reset(struct vcpu *vcpu)
 		.vcpu_apic_id = vcpu->id,
 		.privileged = vcpu->vm->config->load_order == VM_SERVICE,
 		.tsc_khz = (u32)tsc_khz(),
+		.guest_cr4 = vmx_cpuid_guest_cr4,
 	};
 	/* XCR0 back to its reset value (x87 only) if the CPU has it (SDM Vol 1 13.3). */
 	if (vcpu->arch.xcr0 > 1) {

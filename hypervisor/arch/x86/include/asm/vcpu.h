@@ -20,7 +20,7 @@ enum guest_gpr {
 	GPR_RCX,
 	GPR_RDX,
 	GPR_RBX,
-	GPR_RSP, /* a mirror: the VMCS holds the real RSP */
+	GPR_RSP, /* not the guest's (the VMCS holds it): vmx_entry.S caches HOST_RSP here */
 	GPR_RBP,
 	GPR_RSI,
 	GPR_RDI,

@@ -22,7 +22,12 @@ struct vcpuid_policy {
 	u32 vcpu_apic_id; /* the calling vCPU's APIC ID */
 	bool privileged;  /* the Service VM */
 	u32 tsc_khz;	  /* the guest's TSC frequency */
-	u64 guest_cr4;	  /* OSXSAVE and PKE show in CPUID as the guest set them */
+	/*
+	 * The guest's CR4, whose OSXSAVE and PKE show in leaves 1 and 7: asked only for
+	 * those leaves (reading it costs the backend VMCS accesses on every CPUID).
+	 */
+	u64 (*guest_cr4)(const struct vcpuid_policy *policy);
+	void *ctx; /* the backend's, for guest_cr4 */
 };
 
 enum { CPUID_EAX, CPUID_EBX, CPUID_ECX, CPUID_EDX };

@@ -48,6 +48,9 @@ struct vmexit_entry {
 /* The dispatch table (vmexit.c), indexed by basic exit reason. */
 extern const struct vmexit_entry vmexit_table[];
 int vmexit_unhandled(struct vcpu *vcpu, u32 reason);
+struct vcpuid_policy;
+/* vcpuid_policy.guest_cr4 of every vCPU (vmexit.c). */
+u64 vmx_cpuid_guest_cr4(const struct vcpuid_policy *policy);
 
 /* Inline: it runs on every exit. */
 static inline int vmexit_dispatch(struct vcpu *vcpu, u32 reason)
