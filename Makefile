@@ -8,6 +8,7 @@
 #   make coverage                          unit-test line coverage
 #   make fuzz [FUZZ_TIME=60]               fuzz the MMIO instruction emulator (libFuzzer)
 #   make bench [BENCH_ARGS=--update-doc]   exit costs, boot latency (doc/performance.md)
+#   make linux [JOBS=2]                    Linux guest bzImage + busybox initramfs (misc/linux/)
 #   make help                              everything else
 #
 # Everything generated goes under $(O) (default build/); the source tree is never written.
@@ -150,6 +151,17 @@ fuzz: | setup
 	$(Q)$(MAKE) -C $(ROOT)/tests/fuzz ROOT=$(ROOT) O=$(O)/fuzz FUZZ_TIME=$(FUZZ_TIME) run
 
 # ---------------------------------------------------------------------------
+# Linux guest (misc/linux/): a small bzImage from Debian's linux-source-6.1 (tinyconfig +
+# misc/linux/bulkhead.config: serial console, ACRN guest + HSM, virtio built in) and a
+# busybox initramfs, in $(O)/linux. Several minutes the first time, cached afterwards.
+JOBS ?= 2
+
+.PHONY: linux
+linux: | setup
+	$(Q)$(ROOT)/misc/setup.sh --with-linux
+	$(Q)O=$(O)/linux JOBS=$(JOBS) $(ROOT)/misc/linux/build.sh
+
+# ---------------------------------------------------------------------------
 .PHONY: clean distclean help
 clean:
 	$(Q)rm -rf $(O)
@@ -157,5 +169,5 @@ clean:
 distclean: clean
 
 help:
-	@sed -n '2,12p' $(ROOT)/Makefile | sed 's/^# \{0,1\}//'
+	@sed -n '2,13p' $(ROOT)/Makefile | sed 's/^# \{0,1\}//'
 	@echo "Variables: BOARD SCENARIO O EMU CPUS BOCHS_MODEL V=1 E2E_ARGS E2E_JOBS"

@@ -40,6 +40,18 @@ PACKAGES=(
     dash
     util-linux
 )
+# Only for `make linux` (misc/linux/build.sh, --with-linux): the guest kernel's source
+# and what building it takes.
+LINUX_PACKAGES=(
+    linux-source-6.1
+    bc
+    flex
+    bison
+    lz4
+    cpio
+    libelf-dev
+    libssl-dev
+)
 
 usage() {
     cat <<EOF
@@ -56,6 +68,7 @@ Options:
   --check       only report missing packages; install nothing.
                 Exit status 1 if any is missing.
   --list        print the package list, one per line, and exit.
+  --with-linux  also the packages for building the Linux guest kernel.
   -h, --help    show this help and exit.
 
 Exit status: 0 success, 1 failure (installation failed, no root/sudo,
@@ -73,6 +86,10 @@ while [[ $# -gt 0 ]]; do
     case $1 in
     --check)
         check_only=1
+        shift
+        ;;
+    --with-linux)
+        PACKAGES+=("${LINUX_PACKAGES[@]}")
         shift
         ;;
     --list)
