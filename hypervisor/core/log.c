@@ -56,6 +56,23 @@ static void emit(enum log_level level, const char *text, size_t len)
 		console_write(text, len);
 }
 
+/*
+ * Takes the log lock (interrupts off first). In panic mode the lock is only tried for a
+ * while: a CPU stopped by the panic may hold it forever. Returns whether it is held.
+ */
+static bool log_lock_take(void)
+{
+	bool locked = false;
+
+	if (!panic_mode) {
+		spin_lock(&log_lock);
+		return true;
+	}
+	for (int i = 0; i < 1000000 && !locked; i++)
+		locked = spin_trylock(&log_lock);
+	return locked;
+}
+
 void log_vprintf(enum log_level level, const char *fmt, va_list ap)
 {
 	char line[512];
@@ -69,15 +86,7 @@ void log_vprintf(enum log_level level, const char *fmt, va_list ap)
 		return;
 
 	flags = local_irq_save();
-	if (panic_mode) {
-		/* Give a stopped holder's lock up after a while rather than deadlock. */
-		locked = false;
-		for (int i = 0; i < 1000000 && !locked; i++)
-			locked = spin_trylock(&log_lock);
-	} else {
-		spin_lock(&log_lock);
-		locked = true;
-	}
+	locked = log_lock_take();
 
 	continuation = open_level == level && open_cpu == cpu;
 	if (open_level != LOG_NONE && !continuation)
@@ -109,16 +118,8 @@ void log_vprintf(enum log_level level, const char *fmt, va_list ap)
 void log_write_raw(const char *text, size_t len)
 {
 	u64 flags = local_irq_save();
-	bool locked = false;
+	bool locked = log_lock_take();
 
-	/* As for messages: in panic mode the lock is only tried for a while. */
-	if (panic_mode) {
-		for (int i = 0; i < 1000000 && !locked; i++)
-			locked = spin_trylock(&log_lock);
-	} else {
-		spin_lock(&log_lock);
-		locked = true;
-	}
 	if (open_level != LOG_NONE) {
 		emit(open_level, "\n", 1);
 		open_level = LOG_NONE;

@@ -70,24 +70,58 @@ const char *vcpu_state_name(enum vcpu_state state)
 
 /* --- Guest memory through the hypervisor's identity map of host-physical memory. --- */
 
-static u64 vm_copy_to(void *ctx, u64 gpa, const void *src, u64 len)
+/*
+ * Reads the VM's RAM into dst, or (dst NULL) writes src there, zeros when src is NULL.
+ * The range may span adjoining regions; all of it must be RAM, which is checked before
+ * anything is copied. 0 or -EFAULT.
+ */
+static int vm_access_guest(struct vm *vm, u64 gpa, void *dst, const void *src, u64 len)
 {
-	const struct vm_config *c = ((struct vm *)ctx)->config;
+	const struct vm_config *c = vm->config;
 
-	for (u32 i = 0; i < c->mem_region_count; i++) {
-		const struct vm_mem_region *r = &c->mem_regions[i];
+	if (len && gpa + len - 1 < gpa)
+		return -EFAULT;
+	for (int pass = 0; pass < 2; pass++) {
+		for (u64 at = gpa, left = len; left;) {
+			const struct vm_mem_region *r = NULL;
+			void *hva;
+			u64 n;
 
-		if (gpa >= r->gpa && gpa - r->gpa <= r->size && len <= r->size - (gpa - r->gpa)) {
-			void *dst = (void *)(r->hpa + (gpa - r->gpa));
-
-			if (src)
-				memcpy(dst, src, len);
-			else
-				memset(dst, 0, len);
-			return len;
+			for (u32 i = 0; i < c->mem_region_count && !r; i++)
+				if (at >= c->mem_regions[i].gpa &&
+				    at - c->mem_regions[i].gpa < c->mem_regions[i].size)
+					r = &c->mem_regions[i];
+			if (!r)
+				return -EFAULT;
+			n = MIN(left, r->size - (at - r->gpa));
+			hva = (void *)(r->hpa + (at - r->gpa));
+			if (pass && dst)
+				memcpy((u8 *)dst + (at - gpa), hva, n);
+			else if (pass && src)
+				memcpy(hva, (const u8 *)src + (at - gpa), n);
+			else if (pass)
+				memset(hva, 0, n);
+			at += n;
+			left -= n;
 		}
 	}
 	return 0;
+}
+
+int vm_read_guest(struct vm *vm, u64 gpa, void *dst, u64 len)
+{
+	return vm_access_guest(vm, gpa, dst, NULL, len);
+}
+
+int vm_write_guest(struct vm *vm, u64 gpa, const void *src, u64 len)
+{
+	return vm_access_guest(vm, gpa, NULL, src, len);
+}
+
+/* The loaders' write callback (they only write ranges inside one region). */
+static u64 vm_copy_to(void *ctx, u64 gpa, const void *src, u64 len)
+{
+	return vm_access_guest(ctx, gpa, NULL, src, len) ? 0 : len;
 }
 
 static void vm_guest_mem(struct vm *vm, struct guest_mem *mem)
@@ -98,43 +132,6 @@ static void vm_guest_mem(struct vm *vm, struct guest_mem *mem)
 		.regions = vm->config->mem_regions,
 		.region_count = vm->config->mem_region_count,
 	};
-}
-
-int vm_write_guest(struct vm *vm, u64 gpa, const void *src, u64 len)
-{
-	struct guest_mem mem;
-
-	vm_guest_mem(vm, &mem);
-	return guest_mem_write(&mem, gpa, src, len);
-}
-
-int vm_read_guest(struct vm *vm, u64 gpa, void *dst, u64 len)
-{
-	const struct vm_config *c = vm->config;
-
-	if (len && gpa + len - 1 < gpa)
-		return -EFAULT;
-	/* Pass 0 checks that every byte is RAM (regions may adjoin), pass 1 copies. */
-	for (int pass = 0; pass < 2; pass++) {
-		for (u64 at = gpa, left = len; left;) {
-			const struct vm_mem_region *r = NULL;
-			u64 n;
-
-			for (u32 i = 0; i < c->mem_region_count && !r; i++)
-				if (at >= c->mem_regions[i].gpa &&
-				    at - c->mem_regions[i].gpa < c->mem_regions[i].size)
-					r = &c->mem_regions[i];
-			if (!r)
-				return -EFAULT;
-			n = MIN(left, r->size - (at - r->gpa));
-			if (pass)
-				memcpy((u8 *)dst + (at - gpa),
-				       (const void *)(r->hpa + (at - r->gpa)), n);
-			at += n;
-			left -= n;
-		}
-	}
-	return 0;
 }
 
 /* The module whose first word (the tag GRUB was given) is tag. */

@@ -65,8 +65,3 @@ int vm_console_focus(int vm_id)
 	spin_unlock_irqrestore(&console_lock, flags);
 	return 0;
 }
-
-int vm_console_focused(void)
-{
-	return focus_vm;
-}

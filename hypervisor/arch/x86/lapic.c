@@ -15,9 +15,6 @@
 #include <asm/trap.h>
 #include <asm/tsc.h>
 
-#define APIC_BASE_BSP	(1ULL << 8)
-#define APIC_BASE_EXTD	(1ULL << 10)
-#define APIC_BASE_EN	(1ULL << 11)
 #define APIC_BASE_ADDR	0xfffff000ULL
 #define TIMER_DIVIDE_16 0x3
 #define CALIBRATE_US	10000

@@ -9,6 +9,5 @@
 void vm_console_tx(void *ctx, u8 byte);
 /* Gives the console to a VM (raw output) or back to the hypervisor (vm_id -1). */
 int vm_console_focus(int vm_id);
-int vm_console_focused(void);
 
 #endif

@@ -8,24 +8,12 @@
 #include <bulkhead/errno.h>
 #include <bulkhead/log.h>
 #include <bulkhead/vm.h>
+#include <asm/apic.h>
 #include <asm/msr-index.h>
 #include <asm/vlapic.h>
 
-#define APIC_ID	     0x020
-#define APIC_VERSION 0x030
-#define APIC_TPR     0x080
-#define APIC_EOI     0x0b0
-#define APIC_LDR     0x0d0
-#define APIC_SVR     0x0f0
-#define APIC_ESR     0x280
-#define APIC_ICR_LO  0x300
-#define APIC_ICR_HI  0x310
-
 /* Version 0x14 (integrated APIC), 6 LVT entries (max LVT index 5 in 23:16). */
 #define APIC_VERSION_VALUE 0x00050014U
-
-#define APIC_BASE_EXTD (1ULL << 10)
-#define APIC_BASE_EN   (1ULL << 11)
 
 /* ICR fields (11.6.1). */
 #define ICR_VECTOR(v)	  ((u8)(v))
@@ -123,10 +111,10 @@ static int read_reg(struct vcpu *vcpu, u32 offset, bool x2apic, u64 *value)
 	case APIC_SVR:
 		*value = vcpu->arch.lapic_svr;
 		return 0;
-	case APIC_ICR_LO:
+	case APIC_ICR_LOW:
 		*value = x2apic ? vcpu->arch.lapic_icr : (u32)vcpu->arch.lapic_icr;
 		return 0;
-	case APIC_ICR_HI:
+	case APIC_ICR_HIGH:
 		*value = vcpu->arch.lapic_icr >> 32;
 		return x2apic ? -ENOENT : 0;
 	case APIC_TPR:
@@ -146,7 +134,7 @@ static int write_reg(struct vcpu *vcpu, u32 offset, bool x2apic, u64 value)
 	case APIC_SVR:
 		vcpu->arch.lapic_svr = (u32)value & 0x11ff;
 		return 0;
-	case APIC_ICR_LO:
+	case APIC_ICR_LOW:
 		if (x2apic) {
 			vcpu->arch.lapic_icr = value;
 		} else {
@@ -154,7 +142,7 @@ static int write_reg(struct vcpu *vcpu, u32 offset, bool x2apic, u64 value)
 		}
 		send_ipi(vcpu, vcpu->arch.lapic_icr, x2apic);
 		return 0;
-	case APIC_ICR_HI:
+	case APIC_ICR_HIGH:
 		if (x2apic)
 			return -ENOENT;
 		vcpu->arch.lapic_icr = ((u64)(u32)value << 32) | (u32)vcpu->arch.lapic_icr;

@@ -32,9 +32,6 @@
 #define MSR_IA32_TSC_AUX       0xc0000103
 
 #define APIC_BASE_DEFAULT 0xfee00000ULL
-#define APIC_BASE_BSP	  (1ULL << 8)
-#define APIC_BASE_EXTD	  (1ULL << 10)
-#define APIC_BASE_EN	  (1ULL << 11)
 
 /* IA32_MISC_ENABLE as a VM sees it: fast strings on, BTS and PEBS unavailable. */
 #define MISC_ENABLE_VM ((1ULL << 0) | (1ULL << 11) | (1ULL << 12))

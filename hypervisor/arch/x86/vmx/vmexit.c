@@ -259,10 +259,3 @@ int vmexit_unhandled(struct vcpu *vcpu, u32 reason)
 	vcpu_inject_ud(vcpu);
 	return 0;
 }
-
-const char *vmexit_reason_name(u32 reason)
-{
-	if (reason < EXIT_REASON_COUNT && vmexit_table[reason].name)
-		return vmexit_table[reason].name;
-	return "unknown";
-}

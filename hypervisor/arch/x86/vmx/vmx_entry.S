@@ -25,12 +25,12 @@ vmx_enter_guest:
 	pushq %r15
 	pushq %rdi			/* the register array, for vmx_exit_entry */
 	/*
-	 * HOST_RSP only changes when the caller's stack depth does: the array's RSP slot
-	 * (unused: the VMCS holds the guest's RSP) caches what was last written.
+	 * HOST_RSP only changes when the caller's stack depth does: the word after the
+	 * array (vcpu_arch.host_rsp) holds what was last written.
 	 */
-	cmpq %rsp, G(4)(%rdi)
+	cmpq %rsp, G(16)(%rdi)
 	je 3f
-	movq %rsp, G(4)(%rdi)
+	movq %rsp, G(16)(%rdi)
 	movl $VMCS_HOST_RSP, %eax
 	vmwrite %rsp, %rax
 	jbe 2f				/* VMfail: report as a failed entry */
@@ -57,14 +57,8 @@ vmx_enter_guest:
 1:	vmresume
 2:	/* VMLAUNCH/VMRESUME fell through: the guest never ran. */
 	popq %rdi
-	popq %r15
-	popq %r14
-	popq %r13
-	popq %r12
-	popq %rbx
-	popq %rbp
 	movl $1, %eax
-	ret
+	jmp .Lrestore_host
 	.size vmx_enter_guest, . - vmx_enter_guest
 
 	.globl vmx_exit_entry
@@ -88,12 +82,13 @@ vmx_exit_entry:
 	movq %r15, G(15)(%rdi)
 	popq %rax
 	movq %rax, G(7)(%rdi)
+	xorl %eax, %eax
+.Lrestore_host:
 	popq %r15
 	popq %r14
 	popq %r13
 	popq %r12
 	popq %rbx
 	popq %rbp
-	xorl %eax, %eax
 	ret
 	.size vmx_exit_entry, . - vmx_exit_entry

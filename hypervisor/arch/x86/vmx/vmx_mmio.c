@@ -149,20 +149,30 @@ static size_t fetch(struct emul_ctx *ctx, u8 *bytes)
 	return got;
 }
 
-/* What the guest's CPUID reports (the host's): physical-address width, 1 GiB pages. */
+/*
+ * What the guest's CPUID reports (the host's): physical-address width and 1 GiB pages.
+ * Read once; every CPU gives the same answer, so a racing first use is harmless.
+ */
 static void paging_features(u8 *maxphyaddr, bool *gbpages)
 {
+	static u8 width;
+	static bool large;
 	u32 a, b, c, d;
 
-	cpuid_count(0x80000000, 0, &a, &b, &c, &d);
-	*maxphyaddr = 36;
-	*gbpages = false;
-	if (a >= 0x80000008) {
-		cpuid_count(0x80000008, 0, &a, &b, &c, &d);
-		*maxphyaddr = (u8)a;
+	if (!width) {
+		cpuid_count(0x80000001, 0, &a, &b, &c, &d);
+		large = (d >> 26) & 1;
+		cpuid_count(0x80000000, 0, &a, &b, &c, &d);
+		if (a >= 0x80000008) {
+			cpuid_count(0x80000008, 0, &a, &b, &c, &d);
+			a &= 0xff;
+		} else {
+			a = 36; /* no leaf 0x80000008: 36 bits (SDM Vol 3A 4.1.4) */
+		}
+		__atomic_store_n(&width, (u8)a, __ATOMIC_RELEASE);
 	}
-	cpuid_count(0x80000001, 0, &a, &b, &c, &d);
-	*gbpages = (d >> 26) & 1;
+	*maxphyaddr = width;
+	*gbpages = large;
 }
 
 static void load_context(struct vcpu *vcpu, struct mmio_exit *m, struct emul_ctx *ctx)
@@ -237,10 +247,8 @@ int vmx_emulate_mmio(struct vcpu *vcpu, u64 gpa, bool write)
 	if (ret < 0)
 		return vm_guest_bad_access(vcpu, gpa, write ? "write" : "read");
 	/* Done, or one REP iteration done (RIP unchanged): commit the registers. */
-	/* RSP goes to the VMCS; the array's RSP slot belongs to vmx_entry.S. */
-	vmcs_write(VMCS_GUEST_RSP, ctx.gpr[X86_REG_RSP]);
-	ctx.gpr[X86_REG_RSP] = vcpu->arch.gpr[GPR_RSP];
 	memcpy(vcpu->arch.gpr, ctx.gpr, sizeof(ctx.gpr));
+	vmcs_write(VMCS_GUEST_RSP, ctx.gpr[X86_REG_RSP]);
 	vmcs_write(VMCS_GUEST_RIP, ctx.rip);
 	vmcs_write(VMCS_GUEST_RFLAGS, ctx.rflags);
 	return 0;

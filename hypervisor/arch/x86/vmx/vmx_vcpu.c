@@ -154,26 +154,6 @@ void vcpu_vendor_run(struct vcpu *vcpu)
 	local_irq_enable();
 }
 
-u64 vcpu_vendor_get_rip(struct vcpu *vcpu)
-{
-	return vmcs_read(VMCS_GUEST_RIP);
-}
-
-void vcpu_vendor_set_rip(struct vcpu *vcpu, u64 rip)
-{
-	vmcs_write(VMCS_GUEST_RIP, rip);
-}
-
-u64 vcpu_vendor_get_rflags(struct vcpu *vcpu)
-{
-	return vmcs_read(VMCS_GUEST_RFLAGS);
-}
-
-u64 vcpu_vendor_get_cr3(struct vcpu *vcpu)
-{
-	return vmcs_read(VMCS_GUEST_CR3);
-}
-
 void vcpu_vendor_set_efer(struct vcpu *vcpu, u64 efer)
 {
 	vcpu->arch.efer = efer;

@@ -37,6 +37,11 @@
 #define EFER_LMA (1UL << 10)
 #define EFER_NXE (1UL << 11)
 
+/* IA32_APIC_BASE (SDM Vol 3A 11.4.4): BSP flag, x2APIC mode, global enable. */
+#define APIC_BASE_BSP  (1ULL << 8)
+#define APIC_BASE_EXTD (1ULL << 10)
+#define APIC_BASE_EN   (1ULL << 11)
+
 #define FEATURE_CONTROL_LOCKED		(1UL << 0)
 #define FEATURE_CONTROL_VMX_IN_SMX	(1UL << 1)
 #define FEATURE_CONTROL_VMX_OUTSIDE_SMX (1UL << 2)

@@ -20,7 +20,7 @@ enum guest_gpr {
 	GPR_RCX,
 	GPR_RDX,
 	GPR_RBX,
-	GPR_RSP, /* not the guest's (the VMCS holds it): vmx_entry.S caches HOST_RSP here */
+	GPR_RSP, /* a mirror at best: the VMCS holds the guest's RSP */
 	GPR_RBP,
 	GPR_RSI,
 	GPR_RDI,
@@ -83,7 +83,8 @@ struct vcpu_vmx {
 
 struct vcpu_arch {
 	u64 gpr[GPR_COUNT];
-	u64 cr2; /* not in the VMCS: switched by hand around VM entry */
+	u64 host_rsp; /* right after gpr[]: the HOST_RSP vmx_entry.S last wrote */
+	u64 cr2;      /* not in the VMCS: switched by hand around VM entry */
 	u64 xcr0;
 	struct vcr cr0, cr4;
 	u64 cr8;  /* the virtual TPR (no APIC virtualization yet) */
@@ -98,6 +99,11 @@ struct vcpu_arch {
 	struct vcpu_start_state start;
 	struct vcpu_vmx vmx;
 };
+
+/* vmx_entry.S finds host_rsp just past the register array it is given. */
+_Static_assert(__builtin_offsetof(struct vcpu_arch, host_rsp) ==
+		       __builtin_offsetof(struct vcpu_arch, gpr) + GPR_COUNT * 8,
+	       "host_rsp must follow gpr[]");
 
 struct vm_arch {
 	struct ept ept;
@@ -141,10 +147,6 @@ int vcpu_vendor_init(struct vcpu *vcpu);
 void vcpu_vendor_reset(struct vcpu *vcpu);
 /* Runs the vCPU until something needs common code (a request); never fails silently. */
 void vcpu_vendor_run(struct vcpu *vcpu);
-u64 vcpu_vendor_get_rip(struct vcpu *vcpu);
-void vcpu_vendor_set_rip(struct vcpu *vcpu, u64 rip);
-u64 vcpu_vendor_get_rflags(struct vcpu *vcpu);
-u64 vcpu_vendor_get_cr3(struct vcpu *vcpu);
 /* The EFER value the CPU runs the guest with (shadow context). */
 void vcpu_vendor_set_efer(struct vcpu *vcpu, u64 efer);
 u64 vcpu_vendor_get_efer(struct vcpu *vcpu);

@@ -51,11 +51,6 @@ static inline void vmcs_write(u32 field, u64 value)
 		vmx_field_error("VMWRITE", field);
 }
 
-static inline void vmcs_set_bits(u32 field, u64 bits)
-{
-	vmcs_write(field, vmcs_read(field) | bits);
-}
-
 static inline void vmcs_clear_bits(u32 field, u64 bits)
 {
 	vmcs_write(field, vmcs_read(field) & ~bits);

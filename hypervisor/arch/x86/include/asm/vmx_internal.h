@@ -59,7 +59,6 @@ static inline int vmexit_dispatch(struct vcpu *vcpu, u32 reason)
 		return vmexit_table[reason].handler(vcpu);
 	return vmexit_unhandled(vcpu, reason);
 }
-const char *vmexit_reason_name(u32 reason);
 int vmexit_cr_access(struct vcpu *vcpu);
 int vmexit_io(struct vcpu *vcpu);
 int vmexit_ept_violation(struct vcpu *vcpu);
