@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
  * What the debug shell needs from the platform: a periodic call to poll the console,
- * driven by the LAPIC timer of the CPU that asks (CPU 0), and a reset of the machine.
+ * a hypervisor timer on the CPU that asks (CPU 0), and a reset of the machine.
  *
  * A guest running on that CPU does not delay the poll: with external-interrupt exiting
  * (arch/x86/vmx/vmcs.c) the timer interrupt makes it leave the guest, and the handler
@@ -10,6 +10,7 @@
  */
 #include <bulkhead/arch.h>
 #include <bulkhead/errno.h>
+#include <bulkhead/timer.h>
 #include <asm/apic.h>
 #include <asm/io.h>
 #include <asm/processor.h>
@@ -24,27 +25,25 @@
 #define RESET_WAIT_US	   100000
 
 static void (*poll_fn)(void);
-static u64 poll_period_us;
+static struct hv_timer poll_timer;
 
-static void console_poll_tick(void)
+static void console_poll_tick(struct hv_timer *timer)
 {
 	poll_fn();
-	/* Re-armed after the poll: a long command delays the next poll instead of queuing one. */
-	lapic_timer_oneshot_us(poll_period_us);
 }
 
 int arch_console_poll_start(void (*poll)(void), u64 period_us)
 {
-	int err;
+	u64 period;
 
 	if (!poll || !period_us)
 		return -EINVAL;
+	if (poll_fn)
+		return -EBUSY;
 	poll_fn = poll;
-	poll_period_us = period_us;
-	err = lapic_timer_set_handler(console_poll_tick);
-	if (err)
-		return err;
-	lapic_timer_oneshot_us(period_us);
+	period = period_us * timer_hz() / 1000000;
+	timer_init(&poll_timer, console_poll_tick, NULL, arch_cpu_id());
+	timer_start(&poll_timer, timer_now() + period, period);
 	return 0;
 }
 

@@ -7,6 +7,7 @@
 #include <bulkhead/arch.h>
 #include <bulkhead/errno.h>
 #include <bulkhead/log.h>
+#include <bulkhead/timer.h>
 #include <asm/apic.h>
 #include <asm/cpu.h>
 #include <asm/io.h>
@@ -22,7 +23,6 @@
 static bool x2apic;
 static bool tsc_deadline;
 static volatile u8 *xapic_mmio;
-static void (*timer_handlers[CONFIG_MAX_PCPUS])(void);
 
 bool lapic_x2apic_mode(void)
 {
@@ -71,21 +71,8 @@ void lapic_send_ipi(u32 apic_id, u32 icr_low)
 
 static void lapic_timer_irq(struct trap_frame *frame)
 {
-	void (*fn)(void) = timer_handlers[this_cpu_id()];
-
 	this_cpu()->timer_ticks++;
-	if (fn)
-		fn();
-}
-
-int lapic_timer_set_handler(void (*fn)(void))
-{
-	u32 cpu = this_cpu_id();
-
-	if (fn && timer_handlers[cpu] && timer_handlers[cpu] != fn)
-		return -EBUSY;
-	timer_handlers[cpu] = fn;
-	return 0;
+	timer_interrupt();
 }
 
 static void lapic_error_irq(struct trap_frame *frame)
@@ -155,6 +142,27 @@ void lapic_timer_oneshot_us(u64 us)
 		return;
 	}
 	u64 count = us * this_cpu()->lapic_timer_khz / 1000;
+
+	lapic_write(APIC_TIMER_DCR, TIMER_DIVIDE_16);
+	lapic_write(APIC_LVT_TIMER, VEC_LAPIC_TIMER);
+	lapic_write(APIC_TIMER_ICR, count ? (count > 0xffffffffULL ? 0xffffffffU : (u32)count) : 1);
+}
+
+void arch_timer_set_deadline(u64 deadline)
+{
+	if (!deadline) {
+		lapic_timer_stop();
+		return;
+	}
+	if (tsc_deadline) {
+		lapic_write(APIC_LVT_TIMER, APIC_TIMER_TSC_DEADLINE | VEC_LAPIC_TIMER);
+		__asm__ __volatile__("mfence" ::: "memory");
+		msr_write(MSR_IA32_TSC_DEADLINE, deadline);
+		return;
+	}
+	u64 now = rdtsc();
+	u64 ticks = deadline > now ? deadline - now : 0;
+	u64 count = ticks * this_cpu()->lapic_timer_khz / tsc_khz();
 
 	lapic_write(APIC_TIMER_DCR, TIMER_DIVIDE_16);
 	lapic_write(APIC_LVT_TIMER, VEC_LAPIC_TIMER);

@@ -7,6 +7,7 @@
 #include <bulkhead/arch.h>
 #include <bulkhead/compiler.h>
 #include <bulkhead/errno.h>
+#include <bulkhead/timer.h>
 #include <bulkhead/init.h>
 #include <bulkhead/log.h>
 #include <bulkhead/memmap.h>
@@ -132,7 +133,11 @@ static int lapic_timer_selftest(void)
 
 static void kick_irq(struct trap_frame *frame)
 {
-	/* Nothing to do: the interrupt made the CPU leave the guest or its halt. */
+	/*
+	 * The interrupt made the CPU leave the guest or its halt; it may also have been sent
+	 * because another CPU queued a timer here first (core/timer.c).
+	 */
+	timer_interrupt();
 }
 
 int arch_platform_init(void)

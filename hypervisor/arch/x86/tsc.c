@@ -113,6 +113,16 @@ enum tsc_source tsc_source(void)
 	return source;
 }
 
+u64 arch_tsc(void)
+{
+	return rdtsc();
+}
+
+u64 arch_tsc_hz(void)
+{
+	return khz * 1000;
+}
+
 u64 arch_time_ns(void)
 {
 	u64 ticks;

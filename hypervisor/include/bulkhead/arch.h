@@ -26,6 +26,8 @@ int arch_smp_selftest(void); /* an IPI round trip to every CPU */
 int arch_virt_check(void);   /* hardware virtualization on every CPU */
 /* Registers the architecture's platform devices (LAPIC, ...) on a new VM's buses. */
 int vm_arch_devices_init(struct vm *vm);
+/* Their power-on state, timers stopped (the VM starts, resets or stops). */
+void vm_arch_devices_reset(struct vm *vm);
 /* Runs fn on cpu (waits for it); used by debug facilities. */
 int arch_run_on_cpu(u32 cpu, void (*fn)(void *), void *arg);
 
@@ -50,6 +52,14 @@ u64 arch_frame_pointer(void);
 bool arch_on_cpu_stack(u64 addr, u64 size);
 /* Nanoseconds since boot (0 until the TSC is calibrated). */
 u64 arch_time_ns(void);
+/* The time-stamp counter and its rate (ticks per second, 0 before calibration). */
+u64 arch_tsc(void);
+u64 arch_tsc_hz(void);
+/*
+ * Sets the calling CPU's one-shot timer to interrupt at TSC deadline (0: never); the
+ * interrupt calls timer_interrupt() (bulkhead/timer.h). A deadline in the past fires at once.
+ */
+void arch_timer_set_deadline(u64 deadline);
 /* Busy-waits (TSC based once calibrated). */
 void arch_udelay(u64 us);
 /*

@@ -45,14 +45,12 @@ void lapic_eoi(void);
 /* Sends an IPI: icr_low holds delivery mode, vector and shorthand. */
 void lapic_send_ipi(u32 apic_id, u32 icr_low);
 
-/* One-shot timer: interrupt VEC_LAPIC_TIMER after `us` microseconds. */
+/*
+ * One-shot timer: interrupt VEC_LAPIC_TIMER after `us` microseconds (the boot self-test;
+ * everything else goes through the hypervisor timers, bulkhead/timer.h).
+ */
 void lapic_timer_oneshot_us(u64 us);
 void lapic_timer_stop(void);
-/*
- * Makes the calling CPU's timer interrupt call fn (NULL: nothing) after it counts the
- * tick; fn re-arms the timer if it wants more. 0, or -EBUSY if another fn is set.
- */
-int lapic_timer_set_handler(void (*fn)(void));
 const char *lapic_timer_mode_name(void);
 
 #endif
