@@ -39,6 +39,7 @@ PACKAGES=(
     busybox-static
     dash
     util-linux
+    acpica-tools
 )
 # Only for `make linux` (misc/linux/build.sh, --with-linux): the guest kernel's source
 # and what building it takes.

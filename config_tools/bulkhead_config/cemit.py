@@ -56,6 +56,23 @@ def c_array(ctype: str, name: str, items: list[str], static: bool = True) -> str
     return f"{storage}const {ctype} {name}[] = {{\n{body},\n}};\n"
 
 
+def c_byte_array(name: str, chunks: list[tuple[str, bytes]], per_line: int = 12) -> str:
+    """A static const u8 array from (comment, bytes) chunks: each chunk's bytes under its
+    comment (a chunk whose comment is "" gets none), per_line to a line, kept so by
+    clang-format (which would put each byte on a line of its own); never empty."""
+    lines: list[str] = []
+    for comment, data in chunks:
+        if comment:
+            lines.append(f"\t/* {comment} */")
+        for start in range(0, len(data), per_line):
+            row = data[start:start + per_line]
+            lines.append("\t" + " ".join(f"0x{b:02x}," for b in row))
+    if not any(data for _, data in chunks):
+        raise ValueError(f"array {name} would be empty")
+    return (f"// clang-format off\nstatic const u8 {name}[] = {{\n" + "\n".join(lines) +
+            "\n};\n// clang-format on\n")
+
+
 def bitmap(bits: Iterable[int]) -> int:
     value = 0
     for bit in bits:

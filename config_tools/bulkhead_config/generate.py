@@ -3,9 +3,13 @@
 
 Output, in the build directory given with --out:
   vm_configs.c      the VM table, shared-memory table and board facts
-                    (hypervisor/include/bulkhead/vm_config.h), clang-formatted
+                    (hypervisor/include/bulkhead/vm_config.h), clang-formatted, with
+                    each pre-launched VM's ACPI tables as a byte array (acpi_tables.py)
   scenario.config   a Kconfig fragment with the scenario's hypervisor settings
   modules.list      the guest images to put on the boot ISO: "<path> <tag>" per line
+  acpi/vmN/         for each pre-launched VM N, its ACPI tables for people and tools:
+                    rsdp.dat, facs.dat, xsdt.dat, rsdt.dat, facp.dat, dsdt.dat,
+                    apic.dat (`iasl -d` disassembles all but the RSDP) and layout.txt
 
 The inputs are validated first; on any problem nothing is written. The output is
 byte-for-byte deterministic.
@@ -15,7 +19,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from . import cemit
+from . import acpi_tables, cemit
+from .acpi_tables import AcpiTables
 from .board import Board, load_board
 from .scenario import Scenario
 from .errors import EXIT_OK, ConfigError
@@ -73,8 +78,33 @@ def _bdf_fields(bdf: str) -> list[tuple[str, str]]:
             ("devfn", f"0x{(int(dev, 16) << 3) | int(func, 16):02x}")]
 
 
-def vm_tables(scenario: Scenario, board: Board) -> str:
-    """C definitions of vm_configs[], shmem_configs[] and their counts."""
+def acpi_array(name: str, tables: AcpiTables) -> str:
+    """The C byte array of one VM's ACPI blob, each table under a comment."""
+    chunks: list[tuple[str, bytes]] = []
+    end = 0
+    for table in sorted(tables.tables, key=lambda t: t.offset):
+        if table.offset > end:
+            chunks.append(("padding", bytes(table.offset - end)))
+        chunks.append((f"{table.offset:#05x}: {table.title} at GPA {table.gpa:#x}, "
+                       f"{len(table.data)} bytes", table.data))
+        end = table.offset + len(table.data)
+    return cemit.c_byte_array(name, chunks)
+
+
+def vplatform_asserts() -> str:
+    """Compile-time checks that the tables were generated for the vplatform.h the
+    hypervisor is built with."""
+    lines = ["/*\n * The ACPI tables below describe this virtual platform: the copy of\n"
+             " * bulkhead/vplatform.h in config_tools/bulkhead_config/acpi_tables.py.\n */"]
+    for macro, value in acpi_tables.VPLATFORM.items():
+        lines.append(f"_Static_assert({macro} == {value:#x}, \"{macro} differs from "
+                     "acpi_tables.py\");")
+    return "\n".join(lines) + "\n"
+
+
+def vm_tables(scenario: Scenario, board: Board, acpi: dict[int, AcpiTables]) -> str:
+    """C definitions of vm_configs[], shmem_configs[] and their counts; acpi holds the
+    ACPI tables by VM index (pre-launched VMs only)."""
     from .board import normalize_bdf
 
     cpus = cpu_index(board)
@@ -146,6 +176,12 @@ def vm_tables(scenario: Scenario, board: Board) -> str:
             fields.append(("reset_policy", "VM_POLICY_STOP"))
         if vm.on_bad_access == "stop":
             fields.append(("bad_access_policy", "VM_POLICY_STOP"))
+        if i in acpi:
+            out.append(acpi_array(f"{prefix}_acpi_tables", acpi[i]))
+            out.append(f"_Static_assert(sizeof({prefix}_acpi_tables) <= VPLAT_ACPI_MAX, "
+                       f"\"the ACPI tables of VM {i} exceed VPLAT_ACPI_MAX\");\n")
+            fields += [("acpi_tables", f"{prefix}_acpi_tables"),
+                       ("acpi_tables_size", f"sizeof({prefix}_acpi_tables)")]
         entries.append(cemit.c_designated(fields))
 
     if entries:
@@ -183,6 +219,7 @@ def kconfig_fragment(scenario: Scenario) -> str:
 
 
 BUILD_DIR_PREFIX = "@build/"
+ACPI_DIR = "acpi"
 
 
 def module_list(scenario: Scenario) -> str:
@@ -205,8 +242,32 @@ def module_list(scenario: Scenario) -> str:
     return "\n".join(lines) + "\n"
 
 
-def generate(board_path: str, scenario_path: str) -> dict[str, str]:
-    """Validates and returns the output files (name -> text); raises ConfigError."""
+def vm_acpi_tables(scenario: Scenario) -> dict[int, AcpiTables]:
+    """The ACPI tables of each pre-launched VM, by VM index; ConfigError naming the VM
+    when its tables do not fit (the validator has normally said so already)."""
+    vms = sorted(scenario.vms, key=lambda v: v.id)
+    return {i: acpi_tables.vm_tables(vm, scenario.file)
+            for i, vm in enumerate(vms) if acpi_tables.wants_tables(vm)}
+
+
+def acpi_files(acpi: dict[int, AcpiTables]) -> dict[str, str | bytes]:
+    """acpi/vmN/<table>.dat (the raw tables) and acpi/vmN/layout.txt per VM."""
+    files: dict[str, str | bytes] = {}
+    for i, tables in sorted(acpi.items()):
+        lines = [f"# ACPI tables of VM {i}, copied by the hypervisor to guest-physical "
+                 f"{acpi_tables.VPLAT_ACPI_GPA:#x}: {len(tables.blob)} bytes.",
+                 "# file      table  offset  guest-physical  length"]
+        for table in sorted(tables.tables, key=lambda t: t.offset):
+            files[f"{ACPI_DIR}/vm{i}/{table.name}.dat"] = table.data
+            lines.append(f"{table.name + '.dat':<10}  {table.title:<5}  {table.offset:#06x}  "
+                         f"{table.gpa:#14x}  {len(table.data):6}")
+        files[f"{ACPI_DIR}/vm{i}/layout.txt"] = "\n".join(lines) + "\n"
+    return files
+
+
+def generate(board_path: str, scenario_path: str) -> dict[str, str | bytes]:
+    """Validates and returns the output files (relative path -> text, or bytes for the
+    binary ACPI tables); raises ConfigError."""
     from .scenario import load_scenario
     from .validate import check
 
@@ -215,35 +276,55 @@ def generate(board_path: str, scenario_path: str) -> dict[str, str]:
     problems = [p for p in check(scenario, board) if getattr(p, "severity", "error") == "error"]
     if problems:
         raise ConfigError(problems)
+    acpi = vm_acpi_tables(scenario)
     sources = f"{Path(board_path).name} and {Path(scenario_path).name}"
     origin = f"scenario {scenario.name} on board {board.name}"
     c_text = "\n".join([
         cemit.GENERATED_HEADER.format(sources=sources),
-        "#include <bulkhead/vm_config.h>\n",
+        "#include <bulkhead/vm_config.h>",
+        *(["#include <bulkhead/vplatform.h>"] if acpi else []),
+        "",
         f"const char vm_config_origin[] = {cemit.c_string(origin)};\n",
         board_tables(board),
-        vm_tables(scenario, board),
+        *([vplatform_asserts()] if acpi else []),
+        vm_tables(scenario, board, acpi),
     ])
     return {
         "vm_configs.c": clang_format(c_text, "vm_configs.c"),
         "scenario.config": kconfig_fragment(scenario),
         "modules.list": module_list(scenario),
+        **acpi_files(acpi),
     }
 
 
 def run(args: argparse.Namespace) -> int:
     files = generate(args.board, args.scenario)
-    write_all(Path(args.out), files)
-    print(f"generated {', '.join(sorted(files))} in {args.out}")
+    # acpi/ holds the tables of the current pre-launched VMs only: older vmN/ go.
+    write_all(Path(args.out), files, prune=ACPI_DIR)
+    names = sorted({name.rsplit("/", 1)[0] + "/" if "/" in name else name
+                    for name in files}, key=lambda n: ("/" in n, n))
+    print(f"generated {', '.join(names)} in {args.out}")
     return EXIT_OK
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
-        "generate", help="validate a scenario against a board and write the C tables",
-        description="Validate SCENARIO against BOARD, then write the hypervisor's "
-        "configuration tables (vm_configs.c), the Kconfig fragment (scenario.config) and "
-        "the ISO module list (modules.list) into OUT. Nothing is written if any check fails.")
+        "generate", help="validate a scenario against a board and write the C tables "
+        "(with the ACPI tables of pre-launched VMs)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Validate SCENARIO against BOARD, then write into OUT:\n"
+        "  vm_configs.c     the hypervisor's configuration tables, with the ACPI tables\n"
+        "                   of every pre-launched VM as a byte array (the hypervisor\n"
+        "                   copies them to guest-physical "
+        f"{acpi_tables.VPLAT_ACPI_GPA:#x}, VPLAT_ACPI_GPA)\n"
+        "  scenario.config  the Kconfig fragment of the scenario's <hypervisor>\n"
+        "  modules.list     the guest images for the boot ISO\n"
+        "  acpi/vmN/        the same ACPI tables of pre-launched VM N as files, for\n"
+        "                   reading: rsdp.dat facs.dat xsdt.dat rsdt.dat facp.dat\n"
+        "                   dsdt.dat apic.dat (disassemble with `iasl -d`; iasl cannot\n"
+        "                   read a lone RSDP) and layout.txt (offset and address of each)\n"
+        "Nothing is written if any check fails; acpi/vmN/ of VMs that are no longer\n"
+        "pre-launched are removed.")
     parser.add_argument("--board", required=True, help="board XML (board_xmls/*.xml)")
     parser.add_argument("--scenario", required=True, help="scenario XML (scenario_xmls/*.xml)")
     parser.add_argument("--out", required=True, help="output directory (the build's generated/)")

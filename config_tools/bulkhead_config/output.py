@@ -32,22 +32,32 @@ def clang_format(text: str, name: str) -> str:
     return result.stdout
 
 
-def write_all(outdir: Path, files: dict[str, str]) -> None:
-    """Writes every file of `files` (name -> text) into outdir, or none of them.
+def _same(target: Path, content: str | bytes) -> bool:
+    if not target.is_file():
+        return False
+    data = content.encode("utf-8") if isinstance(content, str) else content
+    return target.read_bytes() == data
 
-    Files whose content is unchanged are not rewritten, so make does not rebuild
-    what depends on them.
+
+def write_all(outdir: Path, files: dict[str, str | bytes], prune: str | None = None) -> None:
+    """Writes every file of `files` into outdir, or none of them. Names are paths relative
+    to outdir ("acpi/vm0/facp.dat"); text is written as UTF-8, bytes as they are.
+
+    Files whose content is unchanged are not rewritten, so make does not rebuild what
+    depends on them. With prune (a folder of outdir the generator owns, "acpi"), what in
+    it no longer belongs to any of `files` is removed afterwards (see _prune).
     """
     outdir.mkdir(parents=True, exist_ok=True)
     staged: list[tuple[str, Path]] = []
     try:
-        for name, text in sorted(files.items()):
+        for name, content in sorted(files.items()):
             target = outdir / name
-            if target.is_file() and target.read_text(encoding="utf-8") == text:
+            if _same(target, content):
                 continue
-            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=outdir)
-            with os.fdopen(fd, "w", encoding="utf-8") as out:
-                out.write(text)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", dir=target.parent)
+            with os.fdopen(fd, "wb") as out:
+                out.write(content.encode("utf-8") if isinstance(content, str) else content)
             staged.append((name, Path(tmp)))
     except BaseException:
         for _, tmp in staged:
@@ -55,3 +65,24 @@ def write_all(outdir: Path, files: dict[str, str]) -> None:
         raise
     for name, tmp in staged:
         os.replace(tmp, outdir / name)
+    if prune is not None:
+        _prune(outdir, prune, set(files))
+
+
+def _prune(outdir: Path, folder: str, keep: set[str]) -> None:
+    """Removes what under outdir/folder belongs to no file of `keep`: whole subfolders
+    (acpi/vm3/ of a VM that is gone) and loose files. Files of others in a kept subfolder
+    (iasl's .dsl next to a .dat) stay."""
+    root = outdir / folder
+    if not root.is_dir():
+        return
+    kept_dirs = {name.split("/")[1] for name in keep
+                 if name.startswith(folder + "/") and name.count("/") >= 2}
+    for path in root.iterdir():
+        if path.is_dir() and not path.is_symlink():
+            if path.name not in kept_dirs:
+                shutil.rmtree(path)
+        elif f"{folder}/{path.name}" not in keep:
+            path.unlink()
+    if not any(root.iterdir()):
+        root.rmdir()

@@ -24,6 +24,8 @@ Decisions (documented here and in the schema):
 - Pre-launched and real-time VMs never share a physical CPU with another VM; with the
   "none" scheduler no two VMs share a physical CPU at all.
 - Each multiboot2 module (kernel or initrd tag) belongs to one VM only.
+- A pre-launched VM gets generated ACPI tables at guest-physical VPLAT_ACPI_GPA
+  (acpi_tables.py): its memory must cover them.
 """
 from __future__ import annotations
 
@@ -32,6 +34,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+from . import acpi_tables
 from .errors import EXIT_BAD_INPUT, EXIT_OK, ConfigError, Problem
 from .ownership_policy import CR0_POLICY, CR4_POLICY, MSR_POLICY, X2APIC_MSRS
 from .scenario import MIB, Scenario, Vm, format_size, load_scenario
@@ -77,6 +80,8 @@ RULES: dict[str, str] = {
     "memory-overlap": "two static regions overlap in host memory",
     "memory-gpa-overlap": "two regions of a VM overlap in guest memory",
     "memory-total": "the memory needed exceeds the board's RAM",
+    "acpi-tables-memory": "a pre-launched VM's memory does not cover its ACPI tables",
+    "acpi-tables-size": "a pre-launched VM's ACPI tables exceed VPLAT_ACPI_MAX",
     "boot-missing": "a pre-launched or Service VM without boot",
     "boot-tag-duplicate": "a module tag used twice",
     "boot-raw-address": "raw kernel without load-address/entry, or them on another type",
@@ -180,6 +185,7 @@ class _Checker:
         self.cpus()
         self.memory()
         for vm in self.sc.vms:
+            self.acpi(vm)
             self.boot(vm)
             self.vuarts(vm)
             self.ownership(vm)
@@ -458,6 +464,12 @@ class _Checker:
                      f"{_mib(hv_data)}) but board '{self.board_name}' has {_mib(have)} "
                      "besides the hypervisor reserve",
                      "reduce the VMs' memory sizes or shared memory")
+
+    def acpi(self, vm: Vm) -> None:
+        """The generated ACPI tables fit (a VM without regions has memory-kind already)."""
+        if vm.regions:
+            for p in acpi_tables.problems(vm, self.file):
+                self.add(p.line, p.path, p.rule, p.message, p.hint)
 
     # ------------------------------------------------------------------ boot
 

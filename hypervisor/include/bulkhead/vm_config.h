@@ -115,6 +115,12 @@ struct vm_config {
 	struct vm_ownership ownership;
 	enum vm_policy reset_policy; /* guest reset (0xcf9, keyboard controller, triple fault) */
 	enum vm_policy bad_access_policy; /* access outside its memory */
+	/*
+	 * ACPI tables generated for the VM (RSDP, XSDT, FADT, FACS, MADT, DSDT), laid out
+	 * for guest-physical VPLAT_ACPI_GPA (bulkhead/vplatform.h); NULL when it has none.
+	 */
+	const u8 *acpi_tables;
+	u32 acpi_tables_size;
 };
 
 /* A memory region shared between the VMs in peer_bitmap. */
