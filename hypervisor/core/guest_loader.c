@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
  * Architecture-neutral guest image loaders: ELF executables and raw images, plus the
- * guest-memory helpers and the ELF phases the other loaders (core/multiboot_loader.c,
+ * guest-memory helpers (free-range search, firmware-reserved ranges, the memory map the
+ * guest is told) and the ELF phases the other loaders (core/multiboot_loader.c,
  * arch/x86/guest/bzimage.c) share.
  *
  * Every loader runs in two phases: the first reads and checks every header field against
@@ -34,10 +35,29 @@
 #define PHDR32_SIZE 32
 #define PHDR64_SIZE 56
 
+#define PAGE_SIZE_4K 0x1000ULL
+
 /* [start, start + len) lies inside [0, size), without overflowing. */
 static bool range_in(u64 start, u64 len, u64 size)
 {
 	return start <= size && len <= size - start;
+}
+
+/* The end of region r, clamped at the top of the address space. */
+static u64 region_end(const struct vm_mem_region *r)
+{
+	return r->gpa + r->size < r->gpa ? ~0ULL : r->gpa + r->size;
+}
+
+static bool overlaps(u64 a, u64 a_end, u64 b, u64 b_end)
+{
+	return a < b_end && b < a_end;
+}
+
+/* The reserved ranges to look at: never more than the array holds. */
+static u32 nreserved(const struct guest_mem *mem)
+{
+	return MIN(mem->reserved_count, (u32)GUEST_MEM_MAX_RESERVED);
 }
 
 bool guest_mem_contains(const struct guest_mem *mem, u64 gpa, u64 len)
@@ -66,13 +86,19 @@ int guest_mem_write(const struct guest_mem *mem, u64 gpa, const void *src, u64 l
 	return 0;
 }
 
-static bool overlaps(u64 a, u64 a_end, u64 b, u64 b_end)
+bool guest_mem_overlaps_reserved(const struct guest_mem *mem, u64 gpa, u64 len)
 {
-	return a < b_end && b < a_end;
+	u64 end = gpa + len < gpa ? ~0ULL : gpa + len;
+
+	for (u32 i = 0; i < nreserved(mem); i++)
+		if (overlaps(gpa, end, mem->reserved[i][0], mem->reserved[i][1]))
+			return true;
+	return false;
 }
 
-/* The first used range that [a, a + len) overlaps, or NULL. */
-static const u64 *first_overlap(u64 a, u64 len, const u64 (*used)[2], u32 nres)
+/* The first used or reserved range that [a, a + len) overlaps, or NULL. */
+static const u64 *first_overlap(const struct guest_mem *mem, u64 a, u64 len, const u64 (*used)[2],
+				u32 nres)
 {
 	u32 i;
 
@@ -80,20 +106,25 @@ static const u64 *first_overlap(u64 a, u64 len, const u64 (*used)[2], u32 nres)
 		if (overlaps(a, a + len, used[i][0], used[i][1]))
 			return used[i];
 	}
+	for (i = 0; i < nreserved(mem); i++) {
+		if (overlaps(a, a + len, mem->reserved[i][0], mem->reserved[i][1]))
+			return mem->reserved[i];
+	}
 	return NULL;
 }
 
 /*
  * Lowest fit inside [lo, hi): every overlap moves the candidate past the range it hit,
- * so the loop ends after at most nres + 1 rounds.
+ * so the loop ends after at most nres + reserved_count + 1 rounds.
  */
-static bool fit_low(u64 lo, u64 hi, u64 len, u64 align, const u64 (*used)[2], u32 nres, u64 *out)
+static bool fit_low(const struct guest_mem *mem, u64 lo, u64 hi, u64 len, u64 align,
+		    const u64 (*used)[2], u32 nres, u64 *out)
 {
 	u64 a = ALIGN_UP(lo, align);
 	const u64 *hit;
 
 	while (a >= lo && a <= hi && len <= hi - a) {
-		hit = first_overlap(a, len, used, nres);
+		hit = first_overlap(mem, a, len, used, nres);
 		if (!hit) {
 			*out = a;
 			return true;
@@ -106,7 +137,8 @@ static bool fit_low(u64 lo, u64 hi, u64 len, u64 align, const u64 (*used)[2], u3
 }
 
 /* Highest fit inside [lo, hi): the mirror image of fit_low(). */
-static bool fit_high(u64 lo, u64 hi, u64 len, u64 align, const u64 (*used)[2], u32 nres, u64 *out)
+static bool fit_high(const struct guest_mem *mem, u64 lo, u64 hi, u64 len, u64 align,
+		     const u64 (*used)[2], u32 nres, u64 *out)
 {
 	const u64 *hit;
 	u64 a;
@@ -115,7 +147,7 @@ static bool fit_high(u64 lo, u64 hi, u64 len, u64 align, const u64 (*used)[2], u
 		return false;
 	a = ALIGN_DOWN(hi - len, align);
 	while (a >= lo) {
-		hit = first_overlap(a, len, used, nres);
+		hit = first_overlap(mem, a, len, used, nres);
 		if (!hit) {
 			*out = a;
 			return true;
@@ -139,14 +171,13 @@ int guest_mem_find_free(const struct guest_mem *mem, u64 len, u64 align, u64 min
 	for (i = 0; i < mem->region_count; i++) {
 		const struct vm_mem_region *r = &mem->regions[i];
 		u64 lo = MAX(r->gpa, min);
-		u64 end = r->gpa + r->size < r->gpa ? ~0ULL : r->gpa + r->size;
-		u64 hi = MIN(end, max);
+		u64 hi = MIN(region_end(r), max);
 		bool ok;
 
 		if (lo >= hi)
 			continue;
-		ok = high ? fit_high(lo, hi, len, align, used, nres, &a)
-			  : fit_low(lo, hi, len, align, used, nres, &a);
+		ok = high ? fit_high(mem, lo, hi, len, align, used, nres, &a)
+			  : fit_low(mem, lo, hi, len, align, used, nres, &a);
 		if (ok && (!found || (high ? a > best : a < best))) {
 			best = a;
 			found = true;
@@ -156,6 +187,137 @@ int guest_mem_find_free(const struct guest_mem *mem, u64 len, u64 align, u64 min
 		return -ENOSPC;
 	*out = best;
 	return 0;
+}
+
+u64 guest_mem_ram_end(const struct guest_mem *mem, u64 start)
+{
+	u64 end = start, r_end;
+	bool grown = true;
+	u32 i;
+
+	/* Every round that grows moves end to a region's end: at most region_count rounds. */
+	while (grown) {
+		grown = false;
+		for (i = 0; i < mem->region_count; i++) {
+			const struct vm_mem_region *r = &mem->regions[i];
+
+			r_end = region_end(r);
+			if (r->gpa <= end && end < r_end) {
+				end = r_end;
+				grown = true;
+			}
+		}
+	}
+	return end;
+}
+
+int guest_load_acpi(struct guest_mem *mem, u64 gpa, const void *tables, u64 size)
+{
+	u64 end = gpa + size, page_start, page_end;
+	int ret;
+
+	if (!tables || size == 0)
+		return -EINVAL;
+	if (end < gpa || guest_mem_ram_end(mem, gpa) - gpa < size)
+		return -EFAULT;
+	/* Whole pages: the guest maps and reserves memory a page at a time. */
+	page_start = ALIGN_DOWN(gpa, PAGE_SIZE_4K);
+	page_end = ALIGN_UP(end, PAGE_SIZE_4K);
+	if (page_end < end)
+		return -EFAULT;
+	if (guest_mem_overlaps_reserved(mem, page_start, page_end - page_start))
+		return -EBUSY;
+	if (mem->reserved_count >= GUEST_MEM_MAX_RESERVED)
+		return -ENOSPC;
+
+	/* copy_to takes one region at a time; the tables may span adjoining ones. */
+	for (u32 i = 0; i < mem->region_count; i++) {
+		const struct vm_mem_region *r = &mem->regions[i];
+		u64 lo = MAX(r->gpa, gpa), hi = MIN(region_end(r), end);
+
+		if (lo >= hi)
+			continue;
+		ret = guest_mem_write(mem, lo, (const u8 *)tables + (lo - gpa), hi - lo);
+		if (ret)
+			return ret;
+	}
+	mem->reserved[mem->reserved_count][0] = page_start;
+	mem->reserved[mem->reserved_count++][1] = page_end;
+	mem->acpi_rsdp = gpa;
+	return 0;
+}
+
+/* The reserved range gpa lies in, or NULL. */
+static const u64 *reserved_at(const struct guest_mem *mem, u64 gpa)
+{
+	for (u32 i = 0; i < nreserved(mem); i++)
+		if (mem->reserved[i][0] <= gpa && gpa < mem->reserved[i][1])
+			return mem->reserved[i];
+	return NULL;
+}
+
+/*
+ * The candidates for the next entry are every reserved range starting at or above *pos
+ * and, per region, its first RAM piece at or above *pos: from the first address no
+ * reserved range covers to the next reserved range or the region's end. The lowest wins.
+ * Entries never overlap, so each call moves *pos past one of them.
+ */
+bool guest_mem_map_next(const struct guest_mem *mem, u64 *pos, struct guest_mem_map_entry *e)
+{
+	const u32 nr = nreserved(mem);
+	const u64 *res;
+	bool found = false;
+	u32 i, j;
+
+	for (i = 0; i < nr; i++) {
+		res = mem->reserved[i];
+		if (res[0] >= *pos && res[0] < res[1] && (!found || res[0] < e->start)) {
+			*e = (struct guest_mem_map_entry){.start = res[0],
+							  .len = res[1] - res[0],
+							  .type = GUEST_MEM_RESERVED};
+			found = true;
+		}
+	}
+	for (i = 0; i < mem->region_count; i++) {
+		const struct vm_mem_region *r = &mem->regions[i];
+		u64 start = MAX(r->gpa, *pos), end = region_end(r);
+
+		/* Every round moves start past a reserved range: at most nr rounds. */
+		while (start < end && (res = reserved_at(mem, start)))
+			start = res[1];
+		if (start >= end || (found && start >= e->start))
+			continue;
+		for (j = 0; j < nr; j++)
+			if (mem->reserved[j][0] > start && mem->reserved[j][0] < end)
+				end = mem->reserved[j][0];
+		*e = (struct guest_mem_map_entry){
+			.start = start, .len = end - start, .type = GUEST_MEM_RAM};
+		found = true;
+	}
+	if (found)
+		*pos = e->start + e->len;
+	return found;
+}
+
+int guest_mem_map_count(const struct guest_mem *mem)
+{
+	struct guest_mem_map_entry e;
+	u64 pos = 0;
+	int n = 0;
+
+	if (mem->reserved_count > GUEST_MEM_MAX_RESERVED)
+		return -EINVAL;
+	for (u32 i = 0; i < mem->reserved_count; i++) {
+		if (mem->reserved[i][0] >= mem->reserved[i][1])
+			return -EINVAL;
+		for (u32 j = 0; j < i; j++)
+			if (overlaps(mem->reserved[i][0], mem->reserved[i][1], mem->reserved[j][0],
+				     mem->reserved[j][1]))
+				return -EINVAL;
+	}
+	while (guest_mem_map_next(mem, &pos, &e))
+		n++;
+	return n;
 }
 
 /* Reads program header i into seg; false if it is not a PT_LOAD segment. */
@@ -238,6 +400,8 @@ int guest_elf_plan(const void *image, u64 size, const struct guest_mem *mem, str
 			return -EINVAL;
 		if (!guest_mem_contains(mem, s->paddr, s->memsz))
 			return -EFAULT;
+		if (guest_mem_overlaps_reserved(mem, s->paddr, s->memsz))
+			return -EBUSY;
 		for (j = 0; j < elf->nseg; j++) {
 			if (overlaps(s->paddr, s->paddr + s->memsz, elf->segs[j].paddr,
 				     elf->segs[j].paddr + elf->segs[j].memsz))
@@ -310,6 +474,8 @@ int guest_load_raw(const void *image, u64 size, u64 load_addr, u64 entry, struct
 		return -EINVAL;
 	if (!guest_mem_contains(mem, load_addr, size) || !guest_mem_contains(mem, entry, 1))
 		return -EFAULT;
+	if (guest_mem_overlaps_reserved(mem, load_addr, size))
+		return -EBUSY;
 	ret = guest_mem_write(mem, load_addr, image, size);
 	if (ret)
 		return ret;

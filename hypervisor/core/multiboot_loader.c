@@ -18,12 +18,16 @@
  *
  * Guest-physical 0-0x1fff is never written: page 0 holds the real-mode IVT on PCs, and
  * the test guest keeps a reset counter at 0x1000 that must survive a reload. A kernel
- * that would occupy it is refused.
+ * that would occupy it is refused, and so is one that overlaps a firmware-reserved range
+ * of the VM (its ACPI tables), which the module and the information avoid too.
  *
- * The memory map lists the VM's RAM regions as available RAM (type 1), including the
- * ranges used here: the kernel knows its own extent, the module's from mods_addr and the
- * information's from ebx, and 3.3 leaves it to the kernel not to overwrite them before it
- * has read them.
+ * The memory map is the VM's memory map (guest_mem_map_next()): the RAM regions as
+ * available RAM (type 1) around the firmware-reserved ranges (type 2, "reserved"), in
+ * address order. It includes the ranges used here as RAM: the kernel knows its own
+ * extent, the module's from mods_addr and the information's from ebx, and 3.3 leaves it
+ * to the kernel not to overwrite them before it has read them. mem_lower and mem_upper
+ * end at the first hole or reserved range. Multiboot 1 has no field for the ACPI RSDP:
+ * the kernel finds it by scanning the BIOS area, where the tables are.
  */
 #include <bulkhead/compiler.h>
 #include <bulkhead/errno.h>
@@ -76,12 +80,11 @@
 #define MOD_ENTRY_SIZE	     16
 /* 3.3 "mmap_addr": size, base_addr, length, type; size does not count itself. */
 #define MMAP_ENTRY_SIZE	     24
-#define MMAP_RAM	     1
 #define MBI_ALIGN	     8
 
-#define LOADER_NAME    "Bulkhead"
-#define MB_STRING_MAX  4096 /* command line and module string, NUL included */
-#define MB_MAX_REGIONS 128  /* bounds the memory map and the information block */
+#define LOADER_NAME   "Bulkhead"
+#define MB_STRING_MAX 4096 /* command line and module string, NUL included */
+#define MB_MAX_MMAP   128  /* bounds the memory map and the information block */
 
 #define PAGE_SIZE_4K	 0x1000ULL
 #define LOW_RESERVED_END 0x2000ULL
@@ -201,6 +204,8 @@ static int mb_plan_aout(const u8 *img, u64 size, u64 hdr, const struct guest_mem
 	if (!guest_mem_contains(mem, l->load_addr, l->load_len + l->bss_len) ||
 	    !mb_reachable(l->load_addr, l->load_len + l->bss_len))
 		return -EFAULT;
+	if (guest_mem_overlaps_reserved(mem, l->load_addr, l->load_len + l->bss_len))
+		return -EBUSY;
 	mb_use(l, l->load_addr, l->load_len + l->bss_len);
 	return 0;
 }
@@ -233,7 +238,7 @@ static int mb_plan(const u8 *img, u64 size, u64 module_size, const char *module_
 		   const char *cmdline, const struct guest_mem *mem, struct mb_layout *l)
 {
 	u64 hdr;
-	u32 flags, i;
+	u32 flags;
 	int ret;
 
 	if (!mb_find_header(img, size, &hdr))
@@ -253,11 +258,12 @@ static int mb_plan(const u8 *img, u64 size, u64 module_size, const char *module_
 	l->modstr_len = module_size && module_string ? strnlen(module_string, MB_STRING_MAX) : 0;
 	if (l->cmdline_len == MB_STRING_MAX || l->modstr_len == MB_STRING_MAX)
 		return -E2BIG;
-	if (mem->region_count > MB_MAX_REGIONS)
+	ret = guest_mem_map_count(mem);
+	if (ret < 0)
+		return ret;
+	if (ret > MB_MAX_MMAP)
 		return -E2BIG;
-	l->mmap_count = 0;
-	for (i = 0; i < mem->region_count; i++)
-		l->mmap_count += mem->regions[i].size != 0;
+	l->mmap_count = (u32)ret;
 
 	l->mods_off = ALIGN_UP((u64)MBI_SIZE, (u64)MBI_ALIGN);
 	l->mmap_off = l->mods_off + (module_size ? MOD_ENTRY_SIZE : 0);
@@ -292,38 +298,29 @@ static void set_le64(u8 *buf, u64 off, u64 val)
 	memcpy(buf + off, &val, sizeof(val));
 }
 
-/* The end of the RAM that runs without a hole from start (start itself if none). */
-static u64 ram_contiguous_end(const struct guest_mem *mem, u64 start)
+/*
+ * The end of the available RAM that runs from start without a hole or a reserved range
+ * (start itself if none).
+ */
+static u64 available_end(const struct guest_mem *mem, u64 start)
 {
-	u64 end = start, r_end;
-	bool grown = true;
-	u32 i;
+	u64 end = guest_mem_ram_end(mem, start);
 
-	/* Every round that grows moves end to a region's end: at most region_count rounds. */
-	while (grown) {
-		grown = false;
-		for (i = 0; i < mem->region_count; i++) {
-			const struct vm_mem_region *r = &mem->regions[i];
-
-			r_end = r->gpa + r->size < r->gpa ? ~0ULL : r->gpa + r->size;
-			if (r->gpa <= end && end < r_end) {
-				end = r_end;
-				grown = true;
-			}
-		}
-	}
+	for (u32 i = 0; i < mem->reserved_count && i < GUEST_MEM_MAX_RESERVED; i++)
+		if (mem->reserved[i][0] < end && mem->reserved[i][1] > start)
+			end = MAX(start, mem->reserved[i][0]);
 	return end;
 }
 
 /*
- * 3.3 "mem_lower"/"mem_upper": KiB of RAM from 0 (at most 640) and KiB of RAM from 1 MiB
- * up to the first hole.
+ * 3.3 "mem_lower"/"mem_upper": KiB of available RAM from 0 (at most 640) and from 1 MiB,
+ * each up to the first hole or reserved range.
  */
 static void mb_mem_info(const struct guest_mem *mem, u32 *lower, u32 *upper)
 {
-	u64 up = ram_contiguous_end(mem, HIGH_MEM_START) - HIGH_MEM_START;
+	u64 up = available_end(mem, HIGH_MEM_START) - HIGH_MEM_START;
 
-	*lower = (u32)(MIN(ram_contiguous_end(mem, 0), LOW_MEM_END) / 1024);
+	*lower = (u32)(MIN(available_end(mem, 0), LOW_MEM_END) / 1024);
 	*upper = (u32)MIN(up / 1024, (u64)0xffffffff);
 }
 
@@ -332,8 +329,9 @@ static int mb_write_info(u64 module_size, const char *module_string, const char 
 {
 	u8 mbi[MBI_SIZE] = {0}, ent[MMAP_ENTRY_SIZE];
 	u32 flags = MBI_F_MEM | MBI_F_CMDLINE | MBI_F_MMAP | MBI_F_LOADER_NAME, lower, upper;
-	u64 mmap = l->info + l->mmap_off;
-	u32 i, n = 0;
+	u64 mmap = l->info + l->mmap_off, pos;
+	struct guest_mem_map_entry e;
+	u32 n = 0;
 	int ret;
 
 	if (module_size)
@@ -365,16 +363,13 @@ static int mb_write_info(u64 module_size, const char *module_string, const char 
 			ret = guest_mem_write(mem, l->info + l->modstr_off,
 					      module_string ? module_string : "", l->modstr_len);
 	}
-	for (i = 0; !ret && i < mem->region_count; i++) {
-		const struct vm_mem_region *r = &mem->regions[i];
-
-		if (r->size == 0)
-			continue;
+	/* mb_plan() sized the information block for exactly these entries. */
+	for (pos = 0; !ret && guest_mem_map_next(mem, &pos, &e); n++) {
 		set_le32(ent, 0, MMAP_ENTRY_SIZE - 4);
-		set_le64(ent, 4, r->gpa);
-		set_le64(ent, 12, r->size);
-		set_le32(ent, 20, MMAP_RAM);
-		ret = guest_mem_write(mem, mmap + (u64)n++ * MMAP_ENTRY_SIZE, ent, sizeof(ent));
+		set_le64(ent, 4, e.start);
+		set_le64(ent, 12, e.len);
+		set_le32(ent, 20, e.type);
+		ret = guest_mem_write(mem, mmap + (u64)n * MMAP_ENTRY_SIZE, ent, sizeof(ent));
 	}
 	if (!ret)
 		ret = guest_mem_write(mem, l->info + l->name_off, LOADER_NAME, sizeof(LOADER_NAME));

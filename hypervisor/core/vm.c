@@ -20,6 +20,7 @@
 #include <bulkhead/vm.h>
 #include <bulkhead/vm_console.h>
 #include <bulkhead/vm_devices.h>
+#include <bulkhead/vplatform.h>
 #include <asm/vmsr.h>
 
 /* vm_warn() rate limit: a burst, then one message per interval. */
@@ -156,6 +157,33 @@ static const char *const kernel_type_names[] = {
 	[KERNEL_MULTIBOOT] = "multiboot",
 };
 
+/*
+ * The VM's ACPI tables (if it has any) at VPLAT_ACPI_GPA, copied again at every boot (the
+ * guest may have written to them) and reserved in mem before the kernel loader runs. The
+ * generator checked the size and the RAM; the hypervisor does not rely on it.
+ */
+static int vm_load_acpi(struct vm *vm, struct guest_mem *mem)
+{
+	const struct vm_config *c = vm->config;
+	int err;
+
+	if (!c->acpi_tables || !c->acpi_tables_size)
+		return 0;
+	if (c->acpi_tables_size > VPLAT_ACPI_MAX) {
+		pr_err("vm%u (%s): its ACPI tables take %u bytes, more than the %u reserved for "
+		       "them at 0x%llx\n",
+		       vm->id, c->name, c->acpi_tables_size, (unsigned int)VPLAT_ACPI_MAX,
+		       VPLAT_ACPI_GPA);
+		return -E2BIG;
+	}
+	err = guest_load_acpi(mem, VPLAT_ACPI_GPA, c->acpi_tables, c->acpi_tables_size);
+	if (err)
+		pr_err("vm%u (%s): cannot put its ACPI tables at 0x%llx-0x%llx: %s (error %d)\n",
+		       vm->id, c->name, VPLAT_ACPI_GPA, VPLAT_ACPI_GPA + c->acpi_tables_size,
+		       err == -EFAULT ? "its RAM does not cover them" : "cannot reserve them", err);
+	return err;
+}
+
 static int vm_load_images(struct vm *vm, struct guest_entry *entry, u64 *cr3, u64 *gdt)
 {
 	const struct vm_boot_config *b = &vm->config->boot;
@@ -183,6 +211,9 @@ static int vm_load_images(struct vm *vm, struct guest_entry *entry, u64 *cr3, u6
 	image = (const void *)kernel->start;
 	size = kernel->end - kernel->start;
 	vm_guest_mem(vm, &mem);
+	err = vm_load_acpi(vm, &mem);
+	if (err)
+		return err;
 	memset(entry, 0, sizeof(*entry));
 	switch (b->kernel_type) {
 	case KERNEL_ELF:
@@ -201,6 +232,14 @@ static int vm_load_images(struct vm *vm, struct guest_entry *entry, u64 *cr3, u6
 	default:
 		err = -EINVAL;
 		break;
+	}
+	if (err == -EBUSY) {
+		pr_err("vm%u (%s): its %s kernel \"%s\" overlaps its ACPI tables at "
+		       "0x%llx-0x%llx (firmware-reserved)\n",
+		       vm->id, vm->config->name, kernel_type_names[b->kernel_type], b->kernel_tag,
+		       (unsigned long long)mem.reserved[0][0],
+		       (unsigned long long)mem.reserved[0][1]);
+		return err;
 	}
 	if (err) {
 		pr_err("vm%u: cannot load its %s kernel \"%s\" (error %d)\n", vm->id,
@@ -434,6 +473,8 @@ static void vm_boot(struct vm *vm)
 		.gdt_base = gdt,
 	};
 	bsp->start_pending = true;
+	/* vm_devices_reset() gave every local APIC its power-on state: waiting for SIPI,
+	 * an AP already takes INIT and start-up IPIs. */
 	for (u32 i = 0; i < vm->vcpu_count; i++)
 		vm->vcpus[i].power_on_pending = true; /* APs: at their first start-up IPI */
 	for (u32 i = 1; i < vm->vcpu_count; i++)
@@ -468,6 +509,8 @@ static void vm_complete_request(struct vm *vm)
 	if (s == VM_STATE_STOPPING) {
 		for (u32 i = 0; i < vm->vcpu_count; i++)
 			vm->vcpus[i].state = VCPU_STOPPED;
+		/* No device timer of a stopped VM keeps firing. */
+		vm_devices_reset(vm);
 		vm->state = VM_STATE_STOPPED;
 		pr_info("vm%u (%s): stopped: %s\n", vm->id, vm->config->name, vm->stop_reason);
 		return;
@@ -545,9 +588,15 @@ void vcpu_send_sipi(struct vcpu *target, u8 vector)
 
 int vcpu_halt(struct vcpu *vcpu)
 {
-	/* No interrupt can wake the guest yet: sleep until a request arrives. */
-	while (!vcpu->requests)
+	/*
+	 * Interrupts are off from the check to the halt (arch_cpu_idle enables them as it
+	 * halts), so a kick or timer that posts an event in between still wakes the CPU.
+	 */
+	while (!vcpu->requests) {
+		if (vcpu_vendor_has_event(vcpu))
+			return 0;
 		arch_cpu_idle();
+	}
 	return -EINTR;
 }
 

@@ -8,6 +8,7 @@
 #include <bulkhead/log.h>
 #include <bulkhead/vm.h>
 #include <bulkhead/vm_console.h>
+#include <bulkhead/virq.h>
 #include <bulkhead/vm_devices.h>
 
 void vm_devices_link(void)
@@ -45,7 +46,8 @@ int vm_devices_init(struct vm *vm)
 		const struct vuart_config *vc = &c->vuarts[i];
 
 		err = vuart_init(&vm->vuarts[i], vc,
-				 vc->type == VUART_CONSOLE ? vm_console_tx : NULL, vm, NULL, NULL);
+				 vc->type == VUART_CONSOLE ? vm_console_tx : NULL, vm,
+				 vc->irq ? vm_isa_irq_line : NULL, vm_isa_irq_ctx(vm, vc->irq));
 		if (!err)
 			err = vuart_attach(&vm->vuarts[i], &vm->pio);
 		vm->vuart_count = i + 1;
@@ -61,4 +63,5 @@ void vm_devices_reset(struct vm *vm)
 {
 	for (u32 i = 0; i < vm->vuart_count; i++)
 		vuart_reset(&vm->vuarts[i]);
+	vm_arch_devices_reset(vm);
 }

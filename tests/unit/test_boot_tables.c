@@ -37,7 +37,7 @@ static int setup(void **state)
 {
 	(void)state;
 	ram = calloc(1, 64 * MiB);
-	mem = (struct guest_mem){fake_copy_to, NULL, regions, 1};
+	mem = (struct guest_mem){.copy_to = fake_copy_to, .regions = regions, .region_count = 1};
 	return ram ? 0 : -1;
 }
 
@@ -106,6 +106,23 @@ static void tables_cover_ram_above_4gib(void **state)
 	assert_int_equal(walk(cr3, 6 * GiB - 1), 6 * GiB - 1);
 }
 
+static void tables_avoid_reserved_ranges(void **state)
+{
+	struct guest_entry e = {.long_mode = true};
+	u64 cr3, gdt;
+
+	(void)state;
+	/* The top 16 KiB reserved (say, firmware tables): the 7 pages go right below. */
+	mem.reserved[0][0] = 64 * MiB - 0x4000;
+	mem.reserved[0][1] = 64 * MiB;
+	mem.reserved_count = 1;
+	memset(ram + 64 * MiB - 0x4000, 0xaa, 0x4000);
+	assert_int_equal(guest_build_boot_tables(&mem, &e, &cr3, &gdt), 0);
+	assert_int_equal(gdt, 64 * MiB - 0x4000 - 7 * 0x1000);
+	for (u64 a = 64 * MiB - 0x4000; a < 64 * MiB; a++)
+		assert_int_equal(ram[a], 0xaa);
+}
+
 static void no_room_is_enospc_and_writes_nothing(void **state)
 {
 	/* Everything but the first page is used. */
@@ -122,7 +139,7 @@ static void no_room_is_enospc_and_writes_nothing(void **state)
 static void ram_beyond_512_gib_is_refused(void **state)
 {
 	struct vm_mem_region huge[2] = {{0, 0, 64 * MiB}, {600 * GiB, 0, GiB}};
-	struct guest_mem m = {fake_copy_to, NULL, huge, 2};
+	struct guest_mem m = {.copy_to = fake_copy_to, .regions = huge, .region_count = 2};
 	struct guest_entry e = {.long_mode = true};
 	u64 cr3, gdt;
 
@@ -136,6 +153,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(tables_identity_map_4gib_and_avoid_used, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(tables_cover_ram_above_4gib, setup, teardown),
+		cmocka_unit_test_setup_teardown(tables_avoid_reserved_ranges, setup, teardown),
 		cmocka_unit_test_setup_teardown(no_room_is_enospc_and_writes_nothing, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(ram_beyond_512_gib_is_refused, setup, teardown),

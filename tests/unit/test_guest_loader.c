@@ -4,6 +4,8 @@
  * host buffer indexed by guest-physical address. ELF images and bzImages are built by
  * hand here, so every header field a test depends on is visible in the test. Every
  * rejection also checks that nothing was written: the loaders validate before writing.
+ * No write ever lands in a firmware-reserved range (the fake copy callback checks), and
+ * the memory map the guest is told is checked entry by entry.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -23,6 +25,14 @@ static const struct vm_mem_region regions[] = {
 	{.gpa = 1 * MiB, .hpa = 1 * MiB, .size = RAM_END - 1 * MiB},
 };
 
+/* RAM without the legacy hole, as two adjoining regions: room for ACPI tables at 0xf2400. */
+static const struct vm_mem_region flat[] = {
+	{.gpa = 0, .hpa = 0, .size = 1 * MiB},
+	{.gpa = 1 * MiB, .hpa = 1 * MiB, .size = RAM_END - 1 * MiB},
+};
+
+#define ACPI_GPA 0xf2400ULL
+
 static u8 *ram;
 static unsigned int writes;
 static struct guest_mem mem;
@@ -34,6 +44,8 @@ static u64 fake_copy_to(void *ctx, u64 gpa, const void *src, u64 len)
 	/* The loader promises to stay inside the regions; the buffer covers all of them. */
 	assert_true(gpa + len <= RAM_END);
 	assert_true(guest_mem_contains(&mem, gpa, len));
+	/* guest_load_acpi() writes the tables before it reserves them: nothing else may. */
+	assert_false(guest_mem_overlaps_reserved(&mem, gpa, len));
 	if (src)
 		memcpy(ram + gpa, src, len);
 	else
@@ -346,17 +358,30 @@ static void build_bz(void)
 		initrd[i] = (u8)(i * 3 + 1);
 }
 
-static void check_e820(u64 zp)
+/* The zero page's e820 table (e820_entries at 0x1e8, the table at 0x2d0) is exactly want. */
+static void check_e820_table(u64 zp, const struct guest_mem_map_entry *want, u32 n)
 {
-	assert_int_equal(ram[zp + 0x1e8], 2);
-	for (u32 i = 0; i < 2; i++) {
+	assert_int_equal(ram[zp + 0x1e8], n);
+	for (u32 i = 0; i < n; i++) {
 		u64 e = zp + 0x2d0 + i * 20;
 
-		assert_int_equal(get64(e), regions[i].gpa);
-		assert_int_equal(get64(e + 8), regions[i].size);
-		assert_int_equal(get32(e + 16), 1);
+		assert_int_equal(get64(e), want[i].start);
+		assert_int_equal(get64(e + 8), want[i].len);
+		assert_int_equal(get32(e + 16), want[i].type);
 	}
-	assert_int_equal(get64(zp + 0x2d0 + 2 * 20), 0);
+	assert_int_equal(get64(zp + 0x2d0 + n * 20), 0);
+}
+
+static void check_e820(u64 zp)
+{
+	const struct guest_mem_map_entry want[] = {
+		{regions[0].gpa, regions[0].size, 1},
+		{regions[1].gpa, regions[1].size, 1},
+	};
+
+	check_e820_table(zp, want, 2);
+	/* No ACPI tables: no acpi_rsdp_addr. */
+	assert_int_equal(get64(zp + 0x070), 0);
 }
 
 static void bzimage_at_pref_address_with_initrd_and_cmdline(void **state)
@@ -527,14 +552,28 @@ static void bzimage_rejections_write_nothing(void **state)
 	put64(bz, 0x258, 1 * MiB);
 	expect_bz_error(BZ_SIZE, INITRD_SIZE, NULL, -ENOSPC);
 
-	/* More RAM regions than the zero page's e820 table holds. */
+	/* More RAM regions than the zero page's e820 table holds (the rest beyond RAM_END). */
 	build_bz();
 	for (u32 i = 0; i < 129; i++)
-		many[i] = (struct vm_mem_region){.gpa = (i + 1) * MiB, .size = 4 * KiB};
-	many[0].size = 200 * MiB;
+		many[i] = (struct vm_mem_region){.gpa = RAM_END + i * MiB, .size = 4 * KiB};
+	many[0] = (struct vm_mem_region){.gpa = 1 * MiB, .size = 200 * MiB};
 	mem.regions = many;
 	mem.region_count = 129;
 	expect_bz_error(BZ_SIZE, 0, NULL, -E2BIG);
+	/* 128 fit, but not once a reserved range splits one of them in two. */
+	mem.region_count = 128;
+	assert_int_equal(guest_load_bzimage(bz, BZ_SIZE, NULL, 0, NULL, &mem, &entry), 0);
+	assert_int_equal(ram[entry.rsi + 0x1e8], 128);
+	mem.reserved[0][0] = 100 * MiB;
+	mem.reserved[0][1] = 100 * MiB + 4 * KiB;
+	mem.reserved_count = 1;
+	expect_bz_error(BZ_SIZE, 0, NULL, -E2BIG);
+
+	/* Malformed reserved ranges: empty. */
+	mem.regions = regions;
+	mem.region_count = 2;
+	mem.reserved[0][1] = mem.reserved[0][0];
+	expect_bz_error(BZ_SIZE, 0, NULL, -EINVAL);
 }
 
 static void find_free_skips_used_ranges(void **state)
@@ -563,6 +602,324 @@ static void find_free_skips_used_ranges(void **state)
 	assert_true(guest_mem_contains(&mem, 1 * MiB, RAM_END - 1 * MiB));
 }
 
+/* ---- firmware-reserved ranges and the memory map ---- */
+
+static void find_free_skips_reserved_ranges(void **state)
+{
+	const u64 used[1][2] = {{4 * MiB, 6 * MiB}};
+	u64 a;
+
+	(void)state;
+	mem.reserved[0][0] = 1 * MiB;
+	mem.reserved[0][1] = 4 * MiB;
+	mem.reserved[1][0] = RAM_END - 1 * MiB;
+	mem.reserved[1][1] = RAM_END;
+	mem.reserved_count = 2;
+	/* Past the reserved range, then past the used one. */
+	assert_int_equal(
+		guest_mem_find_free(&mem, 4 * KiB, 2 * MiB, 1 * MiB, ~0ULL, used, 1, false, &a), 0);
+	assert_int_equal(a, 6 * MiB);
+	assert_int_equal(
+		guest_mem_find_free(&mem, 4 * KiB, 4 * KiB, 1 * MiB, ~0ULL, NULL, 0, true, &a), 0);
+	assert_int_equal(a, RAM_END - 1 * MiB - 4 * KiB);
+	assert_true(guest_mem_overlaps_reserved(&mem, 4 * MiB - 1, 1));
+	assert_false(guest_mem_overlaps_reserved(&mem, 4 * MiB, 1 * MiB));
+	assert_true(guest_mem_overlaps_reserved(&mem, 0, ~0ULL));
+}
+
+#define RAM(s, l)                       \
+	{                               \
+		(s), (l), GUEST_MEM_RAM \
+	}
+#define RES(s, l)                            \
+	{                                    \
+		(s), (l), GUEST_MEM_RESERVED \
+	}
+
+struct map_case {
+	const char *what;
+	u32 nregions, nreserved, nentries;
+	struct vm_mem_region r[4];
+	u64 res[2][2];
+	struct guest_mem_map_entry want[6];
+};
+
+static void map_splits_ram_around_reserved_ranges(void **state)
+{
+	static const struct map_case cases[] = {
+		{"none",
+		 2,
+		 0,
+		 2,
+		 {{.gpa = 0, .size = 640 * KiB}, {.gpa = 1 * MiB, .size = 15 * MiB}},
+		 {{0}},
+		 {RAM(0, 640 * KiB), RAM(1 * MiB, 15 * MiB)}},
+		{"at the start of a region",
+		 1,
+		 1,
+		 2,
+		 {{.gpa = 0, .size = 1 * MiB}},
+		 {{0, 0x1000}},
+		 {RES(0, 0x1000), RAM(0x1000, 1 * MiB - 0x1000)}},
+		{"in the middle of a region",
+		 1,
+		 1,
+		 3,
+		 {{.gpa = 0, .size = 1 * MiB}},
+		 {{0xf2000, 0xf4000}},
+		 {RAM(0, 0xf2000), RES(0xf2000, 0x2000), RAM(0xf4000, 0xc000)}},
+		{"at the end of a region",
+		 2,
+		 1,
+		 3,
+		 {{.gpa = 0, .size = 1 * MiB}, {.gpa = 2 * MiB, .size = 1 * MiB}},
+		 {{0xff000, 1 * MiB}},
+		 {RAM(0, 0xff000), RES(0xff000, 0x1000), RAM(2 * MiB, 1 * MiB)}},
+		{"spanning two adjoining regions",
+		 2,
+		 1,
+		 3,
+		 {{.gpa = 0, .size = 1 * MiB}, {.gpa = 1 * MiB, .size = 1 * MiB}},
+		 {{0xff000, 0x101000}},
+		 {RAM(0, 0xff000), RES(0xff000, 0x2000), RAM(0x101000, 0xff000)}},
+		{"a whole region; regions and ranges unsorted; an empty region",
+		 3,
+		 2,
+		 4,
+		 {{.gpa = 4 * MiB, .size = 1 * MiB},
+		  {.gpa = 2 * MiB, .size = 0},
+		  {.gpa = 0, .size = 1 * MiB}},
+		 {{4 * MiB, 5 * MiB}, {0x1000, 0x2000}},
+		 {RAM(0, 0x1000), RES(0x1000, 0x1000), RAM(0x2000, 1 * MiB - 0x2000),
+		  RES(4 * MiB, 1 * MiB)}},
+		{"two in one region, adjoining",
+		 1,
+		 2,
+		 4,
+		 {{.gpa = 0, .size = 1 * MiB}},
+		 {{0x3000, 0x4000}, {0x2000, 0x3000}},
+		 {RAM(0, 0x2000), RES(0x2000, 0x1000), RES(0x3000, 0x1000),
+		  RAM(0x4000, 1 * MiB - 0x4000)}},
+		{"in a hole: listed, no RAM split",
+		 2,
+		 1,
+		 3,
+		 {{.gpa = 0, .size = 640 * KiB}, {.gpa = 1 * MiB, .size = 1 * MiB}},
+		 {{0xf0000, 0xf1000}},
+		 {RAM(0, 640 * KiB), RES(0xf0000, 0x1000), RAM(1 * MiB, 1 * MiB)}},
+	};
+	struct guest_mem_map_entry e;
+
+	(void)state;
+	for (u32 c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		const struct map_case *k = &cases[c];
+		u64 pos = 0;
+		u32 n = 0;
+
+		mem.regions = k->r;
+		mem.region_count = k->nregions;
+		memcpy(mem.reserved, k->res, sizeof(k->res));
+		mem.reserved_count = k->nreserved;
+		if (guest_mem_map_count(&mem) != (int)k->nentries)
+			fail_msg("%s: %d entries", k->what, guest_mem_map_count(&mem));
+		for (; guest_mem_map_next(&mem, &pos, &e); n++) {
+			const struct guest_mem_map_entry *w = &k->want[n];
+
+			if (n >= k->nentries || e.start != w->start || e.len != w->len ||
+			    e.type != w->type)
+				fail_msg("%s: entry %u is 0x%llx+0x%llx type %u", k->what, n,
+					 (unsigned long long)e.start, (unsigned long long)e.len,
+					 e.type);
+		}
+		assert_int_equal(n, k->nentries);
+	}
+}
+
+static void malformed_reserved_ranges_are_refused(void **state)
+{
+	(void)state;
+	mem.reserved_count = 1;
+	mem.reserved[0][0] = mem.reserved[0][1] = 0x1000; /* empty */
+	assert_int_equal(guest_mem_map_count(&mem), -EINVAL);
+	mem.reserved[0][1] = 0; /* inverted */
+	assert_int_equal(guest_mem_map_count(&mem), -EINVAL);
+	mem.reserved_count = 2;
+	mem.reserved[0][0] = 0x1000;
+	mem.reserved[0][1] = 0x3000;
+	mem.reserved[1][0] = 0x2000;
+	mem.reserved[1][1] = 0x4000; /* overlapping */
+	assert_int_equal(guest_mem_map_count(&mem), -EINVAL);
+	mem.reserved[1][0] = 0x3000;
+	assert_int_equal(guest_mem_map_count(&mem), 5);
+	mem.reserved_count = GUEST_MEM_MAX_RESERVED + 1;
+	assert_int_equal(guest_mem_map_count(&mem), -EINVAL);
+}
+
+static u8 tables[0x1300];
+
+static void fill_tables(void)
+{
+	memcpy(tables, "RSD PTR ", 8);
+	for (u32 i = 8; i < sizeof(tables); i++)
+		tables[i] = (u8)(i * 11 + 7);
+}
+
+static void acpi_tables_are_copied_and_reserved(void **state)
+{
+	(void)state;
+	mem.regions = flat;
+	fill_tables();
+	memset(ram + 0xf0000, 0xaa, 0x10000);
+	assert_int_equal(guest_load_acpi(&mem, ACPI_GPA, tables, sizeof(tables)), 0);
+	assert_memory_equal(ram + ACPI_GPA, tables, sizeof(tables));
+	assert_int_equal(ram[ACPI_GPA - 1], 0xaa);
+	assert_int_equal(ram[ACPI_GPA + sizeof(tables)], 0xaa);
+	/* The pages they touch, 0xf2000-0xf3fff, are reserved; the RSDP is first. */
+	assert_int_equal(mem.reserved_count, 1);
+	assert_int_equal(mem.reserved[0][0], 0xf2000);
+	assert_int_equal(mem.reserved[0][1], 0xf4000);
+	assert_int_equal(mem.acpi_rsdp, ACPI_GPA);
+
+	/* Across two adjoining regions: one write per region. */
+	mem.reserved_count = 0;
+	writes = 0;
+	assert_int_equal(guest_load_acpi(&mem, 1 * MiB - 0x100, tables, 0x200), 0);
+	assert_int_equal(writes, 2);
+	assert_memory_equal(ram + 1 * MiB - 0x100, tables, 0x200);
+	assert_int_equal(mem.reserved[0][0], 1 * MiB - 0x1000);
+	assert_int_equal(mem.reserved[0][1], 1 * MiB + 0x1000);
+	assert_int_equal(mem.acpi_rsdp, 1 * MiB - 0x100);
+}
+
+static void acpi_tables_refusals_write_nothing(void **state)
+{
+	(void)state;
+	fill_tables();
+	writes = 0;
+	/* In the 640K-1M hole, across the end of RAM, wrapping around. */
+	assert_int_equal(guest_load_acpi(&mem, ACPI_GPA, tables, sizeof(tables)), -EFAULT);
+	assert_int_equal(guest_load_acpi(&mem, 640 * KiB - 0x100, tables, 0x200), -EFAULT);
+	assert_int_equal(guest_load_acpi(&mem, RAM_END - 0x100, tables, 0x200), -EFAULT);
+	assert_int_equal(guest_load_acpi(&mem, ~0ULL - 0x10, tables, 0x100), -EFAULT);
+	assert_int_equal(guest_load_acpi(&mem, 0x10000, NULL, 0x100), -EINVAL);
+	assert_int_equal(guest_load_acpi(&mem, 0x10000, tables, 0), -EINVAL);
+	/* Overlapping a reserved range, or only sharing a page with it. */
+	mem.reserved[0][0] = 0x10800;
+	mem.reserved[0][1] = 0x11000;
+	mem.reserved_count = 1;
+	assert_int_equal(guest_load_acpi(&mem, 0x11000 - 0x10, tables, 0x8), -EBUSY);
+	assert_int_equal(guest_load_acpi(&mem, 0x10000, tables, 0x100), -EBUSY);
+	/* No slot left. */
+	for (u32 i = 1; i < GUEST_MEM_MAX_RESERVED; i++) {
+		mem.reserved[i][0] = 0x20000 + i * 0x1000;
+		mem.reserved[i][1] = 0x21000 + i * 0x1000;
+	}
+	mem.reserved_count = GUEST_MEM_MAX_RESERVED;
+	assert_int_equal(guest_load_acpi(&mem, 0x40000, tables, 0x100), -ENOSPC);
+	assert_int_equal(writes, 0);
+	assert_int_equal(mem.acpi_rsdp, 0);
+	assert_int_equal(mem.reserved_count, GUEST_MEM_MAX_RESERVED);
+}
+
+static void bzimage_gets_the_rsdp_and_a_reserved_e820_entry(void **state)
+{
+	const struct guest_mem_map_entry want[] = {
+		RAM(0, 0xf2000),
+		RES(0xf2000, 0x2000),
+		RAM(0xf4000, 1 * MiB - 0xf4000),
+		RAM(1 * MiB, RAM_END - 1 * MiB),
+	};
+	u64 zp;
+
+	(void)state;
+	mem.regions = flat;
+	fill_tables();
+	assert_int_equal(guest_load_acpi(&mem, ACPI_GPA, tables, sizeof(tables)), 0);
+	build_bz();
+	assert_int_equal(
+		guest_load_bzimage(bz, BZ_SIZE, initrd, INITRD_SIZE, BZ_CMDLINE, &mem, &entry), 0);
+	zp = entry.rsi;
+	/* boot_params.acpi_rsdp_addr (zero-page.rst, 0x070). */
+	assert_int_equal(get64(zp + 0x070), ACPI_GPA);
+	check_e820_table(zp, want, 4);
+	assert_memory_equal(ram + ACPI_GPA, tables, sizeof(tables));
+
+	/* A 2.12 kernel has padding there and ignores it: written all the same. */
+	build_bz();
+	put16(bz, 0x206, 0x020c);
+	memset(ram + zp, 0xaa, 0x1000);
+	assert_int_equal(guest_load_bzimage(bz, BZ_SIZE, NULL, 0, NULL, &mem, &entry), 0);
+	assert_int_equal(get64(entry.rsi + 0x070), ACPI_GPA);
+	check_e820_table(entry.rsi, want, 4);
+}
+
+static void bzimage_placement_avoids_reserved_ranges(void **state)
+{
+	/*
+	 * Reserved: pages 1-2 (where the zero page and command line would go), a page inside
+	 * the kernel's preferred range and the top page (where the initrd would go).
+	 */
+	const struct guest_mem_map_entry want[] = {
+		RAM(0, 0x1000),
+		RES(0x1000, 0x2000),
+		RAM(0x3000, 640 * KiB - 0x3000),
+		RAM(1 * MiB, BZ_PREF + 0x1000 - 1 * MiB),
+		RES(BZ_PREF + 0x1000, 0x1000),
+		RAM(BZ_PREF + 0x2000, RAM_END - 0x1000 - BZ_PREF - 0x2000),
+		RES(RAM_END - 0x1000, 0x1000),
+	};
+	u64 zp;
+
+	(void)state;
+	mem.reserved[0][0] = 0x1000;
+	mem.reserved[0][1] = 0x3000;
+	mem.reserved[1][0] = RAM_END - 0x1000;
+	mem.reserved[1][1] = RAM_END;
+	mem.reserved[2][0] = BZ_PREF + 0x1000;
+	mem.reserved[2][1] = BZ_PREF + 0x2000;
+	mem.reserved_count = 3;
+	build_bz();
+	assert_int_equal(
+		guest_load_bzimage(bz, BZ_SIZE, initrd, INITRD_SIZE, BZ_CMDLINE, &mem, &entry), 0);
+	/* Relocated to the lowest 2 MiB-aligned address with init_size free. */
+	assert_int_equal(entry.rip, 2 * MiB + 0x200);
+	zp = entry.rsi;
+	assert_int_equal(zp, 0x3000);
+	assert_int_equal(get32(zp + 0x228), 0x4000);
+	assert_int_equal(get32(zp + 0x218), (RAM_END - 0x1000 - INITRD_SIZE) & ~0xfffULL);
+	assert_int_equal(get64(zp + 0x070), 0);
+	check_e820_table(zp, want, 7);
+
+	/* A kernel that cannot move is refused. */
+	build_bz();
+	bz[0x234] = 0;
+	expect_bz_error(BZ_SIZE, 0, NULL, -EBUSY);
+}
+
+static void elf_and_raw_refuse_reserved_ranges(void **state)
+{
+	static const u8 img[64];
+
+	(void)state;
+	/* The page of the second segment's bss. */
+	mem.reserved[0][0] = 0x200000;
+	mem.reserved[0][1] = 0x201000;
+	mem.reserved_count = 1;
+	build_elf64();
+	expect_elf_error(ELF_SIZE, -EBUSY);
+	writes = 0;
+	assert_int_equal(
+		guest_load_raw(img, sizeof(img), 0x200000 - 32, 0x200000 - 32, &mem, &entry),
+		-EBUSY);
+	assert_int_equal(writes, 0);
+	/* Right next to it is fine. */
+	mem.reserved[0][0] = 0x201000;
+	mem.reserved[0][1] = 0x202000;
+	assert_int_equal(guest_load_elf(elf, ELF_SIZE, &mem, &entry), 0);
+	assert_int_equal(
+		guest_load_raw(img, sizeof(img), 0x201000 - 64, 0x201000 - 64, &mem, &entry), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -584,6 +941,21 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(bzimage_rejections_write_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(find_free_skips_used_ranges, setup, teardown),
+		cmocka_unit_test_setup_teardown(find_free_skips_reserved_ranges, setup, teardown),
+		cmocka_unit_test_setup_teardown(map_splits_ram_around_reserved_ranges, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(malformed_reserved_ranges_are_refused, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(acpi_tables_are_copied_and_reserved, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(acpi_tables_refusals_write_nothing, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(bzimage_gets_the_rsdp_and_a_reserved_e820_entry,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(bzimage_placement_avoids_reserved_ranges, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(elf_and_raw_refuse_reserved_ranges, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

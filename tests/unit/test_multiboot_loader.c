@@ -6,7 +6,8 @@
  * a second small buffer backs the 64 KiB below 4 GiB for tests that add RAM there.
  * Kernels are built by hand: an a.out-kludge image and ELF32/ELF64 images, each with its
  * multiboot header fields spelled out here. Every rejection checks that the host buffer
- * is unchanged and that the copy callback was never called.
+ * is unchanged and that the copy callback was never called, and no write ever lands in a
+ * firmware-reserved range.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -66,6 +67,8 @@ static u64 fake_copy_to(void *ctx, u64 gpa, const void *src, u64 len)
 		dst = ram + gpa;
 	}
 	assert_true(guest_mem_contains(&mem, gpa, len));
+	/* guest_load_acpi() writes the tables before it reserves them: nothing else may. */
+	assert_false(guest_mem_overlaps_reserved(&mem, gpa, len));
 	if (src)
 		memcpy(dst, src, len);
 	else
@@ -211,12 +214,18 @@ static void assert_info(u64 at, u32 flags, u32 lower, u32 upper, u32 cmdline, u3
 	assert_memory_equal(gp(at), want, MBI_HDR_AREA);
 }
 
-static void assert_mmap_entry(u64 at, u64 base, u64 length)
+/* One memory map entry (3.3 "mmap_addr"): size 20, base, length, type (1 RAM, 2 reserved). */
+static void assert_mmap_typed(u64 at, u64 base, u64 length, u32 type)
 {
 	assert_int_equal(get32(at), 20);
 	assert_int_equal(get64(at + 4), base);
 	assert_int_equal(get64(at + 12), length);
-	assert_int_equal(get32(at + 20), 1);
+	assert_int_equal(get32(at + 20), type);
+}
+
+static void assert_mmap_entry(u64 at, u64 base, u64 length)
+{
+	assert_mmap_typed(at, base, length, 1);
 }
 
 /* ---- a.out kludge kernel ---- */
@@ -626,7 +635,7 @@ static void mem_lower_and_upper_follow_the_holes(void **state)
 		  {.gpa = 2 * MiB, .size = 14 * MiB}}},
 		/* No RAM at 0; no RAM at 1M. */
 		{0, 0, 1, 1, {{.gpa = 4 * MiB, .size = 12 * MiB}}},
-		/* RAM above 4 GiB is listed (never written). */
+		/* RAM above 4 GiB is listed (never written); the map is in address order. */
 		{640,
 		 15 * 1024,
 		 3,
@@ -639,8 +648,18 @@ static void mem_lower_and_upper_follow_the_holes(void **state)
 	(void)state;
 	for (u32 c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
 		const struct mem_case *k = &cases[c];
+		struct vm_mem_region sorted[4];
 		u64 info, mmap;
 		u32 e = 0;
+
+		/* The regions in address order (insertion sort). */
+		for (u32 i = 0; i < k->n; i++) {
+			u32 j = i;
+
+			for (; j > 0 && sorted[j - 1].gpa > k->r[i].gpa; j--)
+				sorted[j] = sorted[j - 1];
+			sorted[j] = k->r[i];
+		}
 
 		memset(ram, PAT, RAM_END);
 		use_regions(k->r, k->n);
@@ -653,9 +672,9 @@ static void mem_lower_and_upper_follow_the_holes(void **state)
 		mmap = get32(info + 48);
 		assert_int_equal(mmap, info + 120);
 		for (u32 i = 0; i < k->n; i++) {
-			if (k->r[i].size == 0)
+			if (sorted[i].size == 0)
 				continue;
-			assert_mmap_entry(mmap + e++ * 24, k->r[i].gpa, k->r[i].size);
+			assert_mmap_entry(mmap + e++ * 24, sorted[i].gpa, sorted[i].size);
 		}
 		assert_int_equal(e, k->entries);
 	}
@@ -884,6 +903,20 @@ static void limits(void **state)
 	use_regions(many, 128);
 	assert_int_equal(load(aout, AOUT_SIZE, NULL, 0, NULL, ""), 0);
 	assert_int_equal(get32(entry.rbx + 44), 128 * 24);
+	/* 128 regions fit, but not once a reserved range splits one of them in two. */
+	memset(ram, PAT, RAM_END);
+	writes = 0;
+	mem.reserved[0][0] = 8 * MiB;
+	mem.reserved[0][1] = 8 * MiB + 0x1000;
+	mem.reserved_count = 1;
+	expect_error(aout, AOUT_SIZE, -E2BIG);
+	/* Malformed reserved ranges: overlapping. */
+	use_regions(low_and_high, 2);
+	mem.reserved[1][0] = 8 * MiB - 0x1000;
+	mem.reserved[1][1] = 8 * MiB + 0x1000;
+	mem.reserved_count = 2;
+	expect_error(aout, AOUT_SIZE, -EINVAL);
+	mem.reserved_count = 0;
 
 	/* A module larger than the free RAM, or than 4 GiB (size only: never read). */
 	memset(ram, PAT, RAM_END);
@@ -892,6 +925,89 @@ static void limits(void **state)
 	assert_int_equal(load(aout, AOUT_SIZE, module, 15 * MiB, "m", ""), -ENOSPC);
 	assert_int_equal(load(aout, AOUT_SIZE, module, 8 * GiB, "m", ""), -ENOSPC);
 	assert_ram_untouched();
+}
+
+/* ---- firmware-reserved ranges ---- */
+
+static u8 tables[0x1300];
+
+static void mmap_lists_the_acpi_tables_as_reserved(void **state)
+{
+	/* RAM from 0 without the legacy hole, so that the tables at 0xf2400 are in RAM. */
+	static const struct vm_mem_region r[] = {
+		{.gpa = 0, .size = 1 * MiB},
+		{.gpa = 1 * MiB, .size = 15 * MiB},
+	};
+	/* 120 + 4 * 24 + 9 + 1 = 226 bytes below 640K, 8-byte aligned. */
+	const u64 info = (0xa0000 - 226) & ~7ULL;
+
+	(void)state;
+	use_regions(r, 2);
+	for (u32 i = 0; i < sizeof(tables); i++)
+		tables[i] = (u8)(i * 3 + 1);
+	assert_int_equal(guest_load_acpi(&mem, 0xf2400, tables, sizeof(tables)), 0);
+	build_aout();
+	assert_int_equal(load(aout, AOUT_SIZE, NULL, 0, NULL, NULL), 0);
+	assert_entry(AOUT_ENTRY, info);
+	assert_info(info, MBI_NO_MODS, 640, 15 * 1024, info + 225, 0, 0, 4 * 24, info + 120,
+		    info + 216);
+	/* RAM split around the pages the tables touch, 0xf2000-0xf3fff. */
+	assert_mmap_typed(info + 120, 0, 0xf2000, 1);
+	assert_mmap_typed(info + 144, 0xf2000, 0x2000, 2);
+	assert_mmap_typed(info + 168, 0xf4000, 0xc000, 1);
+	assert_mmap_typed(info + 192, 1 * MiB, 15 * MiB, 1);
+	assert_memory_equal(ram + 0xf2400, tables, sizeof(tables));
+}
+
+static void module_and_info_avoid_reserved_ranges(void **state)
+{
+	/*
+	 * The top page of low memory and of RAM reserved: the map has 4 entries, so the
+	 * information takes 120 + 16 + 4 * 24 + 9 + 1 + 2 = 244 bytes below 0x9f000, and the
+	 * module goes to the highest page that ends below 16M - 4K.
+	 */
+	const u64 info = (0x9f000 - 244) & ~7ULL;
+	const u64 mod = (RAM_END - 0x1000 - MODULE_SIZE) & ~0xfffULL;
+
+	(void)state;
+	mem.reserved[0][0] = 0x9f000;
+	mem.reserved[0][1] = 0xa0000;
+	mem.reserved[1][0] = RAM_END - 0x1000;
+	mem.reserved[1][1] = RAM_END;
+	mem.reserved_count = 2;
+	build_aout();
+	build_module();
+	assert_int_equal(load(aout, AOUT_SIZE, module, MODULE_SIZE, "m", ""), 0);
+	assert_entry(AOUT_ENTRY, info);
+	/* mem_lower and mem_upper end at the reserved ranges. */
+	assert_info(info, MBI_ALL, 0x9f000 / 1024, (15 * MiB - 0x1000) / 1024, info + 241, 1,
+		    info + 120, 4 * 24, info + 136, info + 232);
+	assert_int_equal(get32(info + 120), mod);
+	assert_memory_equal(ram + mod, module, MODULE_SIZE);
+	assert_mmap_typed(info + 136, 0, 0x9f000, 1);
+	assert_mmap_typed(info + 160, 0x9f000, 0x1000, 2);
+	assert_mmap_typed(info + 184, 1 * MiB, 15 * MiB - 0x1000, 1);
+	assert_mmap_typed(info + 208, RAM_END - 0x1000, 0x1000, 2);
+	assert_memory_equal(ram + 0x9f000, pristine, 0x1000);
+	assert_memory_equal(ram + RAM_END - 0x1000, pristine, 0x1000);
+}
+
+static void kernel_over_a_reserved_range_is_refused(void **state)
+{
+	(void)state;
+	/* A page of the a.out kernel's bss, and of the ELF kernel's segment. */
+	mem.reserved[0][0] = AOUT_LOAD + 0x2000;
+	mem.reserved[0][1] = AOUT_LOAD + 0x3000;
+	mem.reserved_count = 1;
+	build_aout();
+	expect_error(aout, AOUT_SIZE, -EBUSY);
+	mem.reserved[0][0] = ELF32_PADDR;
+	mem.reserved[0][1] = ELF32_PADDR + 0x1000;
+	build_elf32_at(ELF32_PADDR);
+	expect_error(elf, ELF_SIZE, -EBUSY);
+	/* Right after it is fine. */
+	build_elf32_at(ELF32_PADDR + 0x1000);
+	assert_int_equal(load(elf, ELF_SIZE, NULL, 0, NULL, ""), 0);
 }
 
 int main(void)
@@ -919,6 +1035,9 @@ int main(void)
 		T(not_elf_without_address_fields),
 		T(truncated_images),
 		T(limits),
+		T(mmap_lists_the_acpi_tables_as_reserved),
+		T(module_and_info_avoid_reserved_ranges),
+		T(kernel_over_a_reserved_range_is_refused),
 	};
 #undef T
 

@@ -1,10 +1,11 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
  * Guest MSR emulation (guest/vmsr.c) under the VM's policy table, with the real virtual
- * LAPIC behind the x2APIC MSRs and the fake vendor backend of fakes/fake_vm_env.c: a
- * fake VMCS per vCPU holds the TSC offset, PAT, TSC_AUX and the shadow EFER. The host
- * TSC is the fake one of fakes/fake_hw.c. Values and rules: SDM Vol 4 and the sections
- * vmsr.c cites.
+ * LAPIC behind the x2APIC MSRs, IA32_TSC_DEADLINE and IA32_APIC_BASE, and the fake vendor
+ * backend of fakes/fake_vm_env.c: a fake VMCS per vCPU holds the TSC offset, PAT, TSC_AUX
+ * and the shadow EFER. The host TSC is the fake one of fakes/fake_hw.c; the vLAPIC timer
+ * runs on the fake clock of fakes/fake_timer.c. Values and rules: SDM Vol 4 and the
+ * sections vmsr.c cites.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,8 +15,10 @@
 #include <bulkhead/errno.h>
 #include <bulkhead/vm.h>
 #include <asm/msr-index.h>
+#include <asm/vlapic.h>
 #include <asm/vmsr.h>
 #include "fake_hw.h"
+#include "fake_timer.h"
 #include "fake_vm_env.h"
 
 /* MSRs vmsr.c knows that msr-index.h does not name. */
@@ -36,6 +39,23 @@
 
 #define SENTINEL 0x5a5a5a5a5a5a5a5aULL
 
+/* vLAPIC registers (SDM Vol 3A table 11-1) and their x2APIC MSRs (0x800 + offset / 16). */
+#define XAPIC_ID	 0x020
+#define XAPIC_TPR	 0x080
+#define XAPIC_DFR	 0x0e0
+#define XAPIC_SVR	 0x0f0
+#define XAPIC_IRR	 0x200
+#define XAPIC_LVT_TIMER	 0x320
+#define XAPIC_TMICT	 0x380
+#define X2APIC_ID	 0x802
+#define X2APIC_VERSION	 0x803
+#define X2APIC_TPR	 0x808
+#define X2APIC_LDR	 0x80d
+#define X2APIC_SVR	 0x80f
+#define X2APIC_ICR	 0x830
+#define APIC_VERSION_14	 0x00060014ULL /* version 0x14, 7 LVT entries */
+#define LVT_TSC_DEADLINE (2U << 17)
+
 static struct vm vm;
 static struct vm_config cfg;
 static struct msr_policy_config policy[8];
@@ -44,6 +64,7 @@ static struct vcpu *bsp, *ap;
 static int setup(void **state)
 {
 	(void)state;
+	fake_timer_reset(1000000, 1000000000); /* first: it unlinks timers inside the old vm */
 	fake_hw_reset();
 	fake_vm_env_reset();
 	memset(&vm, 0, sizeof(vm));
@@ -94,16 +115,36 @@ static void assert_read_gp(struct vcpu *v, u32 msr)
 
 /* --- Reset. --- */
 
+/* An xAPIC register of v through its page (the vLAPIC's MMIO entry point). */
+static u32 xapic_rd(struct vcpu *v, u32 offset)
+{
+	u64 value = SENTINEL;
+
+	assert_int_equal(vlapic_mmio_access(v, offset, false, &value, 4), 0);
+	return (u32)value;
+}
+
+static void xapic_wr(struct vcpu *v, u32 offset, u32 value)
+{
+	u64 x = value;
+
+	assert_int_equal(vlapic_mmio_access(v, offset, true, &x, 4), 0);
+}
+
 static void reset_gives_power_on_values(void **state)
 {
 	(void)state;
-	/* Dirty everything, then reset again. */
+	/* Dirty everything, the vLAPIC too (enabled, TPR, a running timer), then reset again. */
 	bsp->arch.tsc_adjust = 5;
 	bsp->arch.mtrr_def_type = 6;
+	xapic_wr(bsp, XAPIC_SVR, 0x1ff);
+	xapic_wr(bsp, XAPIC_TPR, 0x30);
+	xapic_wr(bsp, XAPIC_LVT_TIMER, 0x40);
+	xapic_wr(bsp, XAPIC_TMICT, 1000);
+	assert_int_equal(fake_timer_armed_count(), 1);
 	bsp->arch.apic_base = 0x12345c00;
-	bsp->arch.lapic_svr = 0x1ff;
-	bsp->arch.lapic_icr = 0x123456789;
 	fake_vmcs_of(bsp)->tsc_offset = 77;
+	fake_env.apic_mode_changes = 0;
 	vmsr_reset(bsp, true);
 
 	assert_int_equal(bsp->arch.tsc_adjust, 0);
@@ -111,8 +152,14 @@ static void reset_gives_power_on_values(void **state)
 	assert_int_equal(bsp->arch.apic_base, APIC_BASE | APIC_EN | APIC_BSP);
 	assert_int_equal(fake_vmcs_of(bsp)->tsc_offset, 0);
 	assert_int_equal(fake_vmcs_of(bsp)->tsc_offset_writes, 2); /* setup and here */
-	assert_int_equal(bsp->arch.lapic_svr, 0xff);
-	assert_int_equal(bsp->arch.lapic_icr, 0);
+	/* The vLAPIC is at its power-on state (SDM Vol 3A 11.4.7.1), and the backend knows. */
+	assert_int_equal(xapic_rd(bsp, XAPIC_SVR), 0xff);
+	assert_int_equal(xapic_rd(bsp, XAPIC_TPR), 0);
+	assert_int_equal(xapic_rd(bsp, XAPIC_LVT_TIMER), 0x10000);
+	assert_int_equal(xapic_rd(bsp, XAPIC_TMICT), 0);
+	assert_int_equal(fake_timer_armed_count(), 0);
+	assert_int_equal(fake_env.apic_mode_changes, 1);
+	assert_ptr_equal(fake_env.apic_mode_vcpu, bsp);
 }
 
 /* INIT (an AP's start-up): MSRs, APIC base and TSC stay; the LAPIC registers reset. */
@@ -121,9 +168,12 @@ static void init_keeps_msrs_and_apic_base(void **state)
 	(void)state;
 	ap->arch.tsc_adjust = 5;
 	ap->arch.mtrr_def_type = 6;
-	ap->arch.apic_base = 0xfee00c00; /* x2APIC mode */
-	ap->arch.lapic_svr = 0x1ff;
-	ap->arch.lapic_icr = 0x123456789;
+	assert_int_equal(vmsr_write(ap, MSR_IA32_APIC_BASE, 0xfee00c00), 0); /* x2APIC mode */
+	assert_int_equal(vmsr_write(ap, X2APIC_SVR, 0x1ff), 0);
+	assert_int_equal(vmsr_write(ap, X2APIC_TPR, 0x20), 0);
+	/* Fixed vector 0x89 to an APIC ID nobody has: the ICR keeps the value. */
+	assert_int_equal(vmsr_write(ap, X2APIC_ICR, 0x0000123400000089ULL), 0);
+	assert_int_equal(rd(ap, X2APIC_ICR), 0x0000123400000089ULL);
 	fake_vmcs_of(ap)->tsc_offset = 77;
 	vmsr_reset(ap, false);
 
@@ -131,8 +181,13 @@ static void init_keeps_msrs_and_apic_base(void **state)
 	assert_int_equal(ap->arch.mtrr_def_type, 6);
 	assert_int_equal(ap->arch.apic_base, 0xfee00c00);
 	assert_int_equal(fake_vmcs_of(ap)->tsc_offset, 77);
-	assert_int_equal(ap->arch.lapic_svr, 0xff);
-	assert_int_equal(ap->arch.lapic_icr, 0);
+	/* Still x2APIC (SDM Vol 3A 11.12.5.1): ID and LDR as before, the rest reset. */
+	assert_int_equal(rd(ap, X2APIC_ID), 1);
+	assert_int_equal(rd(ap, X2APIC_LDR), 2);
+	assert_int_equal(rd(ap, X2APIC_SVR), 0xff);
+	assert_int_equal(rd(ap, X2APIC_TPR), 0);
+	assert_int_equal(rd(ap, X2APIC_ICR), 0);
+	assert_int_equal(fake_env.warns, 0);
 }
 
 static void only_vcpu0_is_the_bsp(void **state)
@@ -180,7 +235,8 @@ static void deny_policy_covers_x2apic_msrs(void **state)
 	set_policy(0, 0x802, MSR_DENY, 0);
 	assert_int_equal(vmsr_write(ap, MSR_IA32_APIC_BASE, APIC_BASE | APIC_EN | APIC_EXTD), 0);
 	assert_read_gp(ap, 0x802);
-	assert_int_equal(rd(ap, 0x803), 0x00050014); /* not listed: the vLAPIC answers */
+	assert_int_equal(rd(ap, X2APIC_VERSION),
+			 APIC_VERSION_14); /* not listed: the vLAPIC answers */
 }
 
 static void passthrough_msr_that_exits_faults_with_a_warning(void **state)
@@ -484,16 +540,80 @@ static void apic_base_extd_switches_the_x2apic_msrs_on(void **state)
 	assert_read_gp(ap, 0x802);
 	assert_int_equal(vmsr_write(ap, 0x80f, 0x1ff), -EFAULT);
 	assert_int_equal(vmsr_write(ap, MSR_IA32_APIC_BASE, 0xfee00c00), 0);
-	assert_int_equal(rd(ap, 0x802), 1);		   /* x2APIC ID */
-	assert_int_equal(rd(ap, 0x803), 0x00050014);	   /* version */
-	assert_int_equal(rd(ap, 0x80d), 1ULL << 1);	   /* LDR */
-	assert_int_equal(vmsr_write(ap, 0x80f, 0x1ff), 0); /* SVR */
+	assert_int_equal(rd(ap, 0x802), 1);			   /* x2APIC ID */
+	assert_int_equal(rd(ap, X2APIC_VERSION), APIC_VERSION_14); /* version */
+	assert_int_equal(rd(ap, 0x80d), 1ULL << 1);		   /* LDR */
+	assert_int_equal(vmsr_write(ap, 0x80f, 0x1ff), 0);	   /* SVR */
 	assert_int_equal(rd(ap, 0x80f), 0x1ff);
 	/* Beyond the registers (the vLAPIC zeroes the value it refuses: not checked). */
 	assert_int_equal(vmsr_read(ap, 0x8ff, &(u64){0}), -EFAULT);
 	assert_read_gp(bsp, 0x802); /* still xAPIC */
 	assert_int_equal(vmsr_write(ap, MSR_IA32_APIC_BASE, 0xfee00000), 0);
 	assert_read_gp(ap, 0x80f);
+}
+
+/* IA32_APIC_BASE writes that change it reach the vLAPIC and the backend, others do not. */
+static void apic_base_changes_reach_the_vlapic(void **state)
+{
+	(void)state;
+	xapic_wr(ap, XAPIC_SVR, 0x1ff);
+	xapic_wr(ap, XAPIC_TPR, 0x50);
+	fake_env.apic_mode_changes = 0;
+	/* The same value again: nothing to tell. */
+	assert_int_equal(vmsr_write(ap, MSR_IA32_APIC_BASE, 0xfee00800), 0);
+	assert_int_equal(fake_env.apic_mode_changes, 0);
+	/* xAPIC -> x2APIC keeps the registers and loads the x2APIC ID and LDR. */
+	assert_int_equal(vmsr_write(ap, MSR_IA32_APIC_BASE, 0xfee00c00), 0);
+	assert_int_equal(fake_env.apic_mode_changes, 1);
+	assert_ptr_equal(fake_env.apic_mode_vcpu, ap);
+	assert_int_equal(rd(ap, X2APIC_ID), 1);
+	assert_int_equal(rd(ap, X2APIC_LDR), 2);
+	assert_int_equal(rd(ap, X2APIC_SVR), 0x1ff);
+	assert_int_equal(rd(ap, X2APIC_TPR), 0x50);
+	/* Disabling resets the vLAPIC (SDM Vol 3A 11.4.3); xAPIC again starts from reset. */
+	assert_int_equal(vmsr_write(ap, MSR_IA32_APIC_BASE, 0xfee00000), 0);
+	assert_int_equal(vmsr_write(ap, MSR_IA32_APIC_BASE, 0xfee00800), 0);
+	assert_int_equal(fake_env.apic_mode_changes, 3);
+	assert_int_equal(xapic_rd(ap, XAPIC_ID), 1U << 24);
+	assert_int_equal(xapic_rd(ap, XAPIC_SVR), 0xff);
+	assert_int_equal(xapic_rd(ap, XAPIC_TPR), 0);
+	assert_int_equal(xapic_rd(ap, XAPIC_DFR), 0xffffffff);
+	/* A refused write changes nothing. */
+	assert_int_equal(vmsr_write(ap, MSR_IA32_APIC_BASE, 0xfee00400), -EFAULT);
+	assert_int_equal(fake_env.apic_mode_changes, 3);
+}
+
+/* IA32_TSC_DEADLINE (SDM Vol 3A 11.5.4.1) is the vLAPIC's, in guest TSC: host + offset. */
+static void tsc_deadline_msr_arms_the_vlapic_timer(void **state)
+{
+	const u64 offset = 5000000, now = 1000000; /* guest TSC = host TSC + 5000000 */
+	u64 irr;
+
+	(void)state;
+	fake_vmcs_of(bsp)->tsc_offset = offset;
+	xapic_wr(bsp, XAPIC_SVR, 0x1ff);
+	/* Not in TSC-deadline mode: writes are ignored, reads give 0. */
+	assert_int_equal(vmsr_write(bsp, MSR_IA32_TSC_DEADLINE, now + offset + 100), 0);
+	assert_int_equal(rd(bsp, MSR_IA32_TSC_DEADLINE), 0);
+	assert_int_equal(fake_timer_armed_count(), 0);
+
+	xapic_wr(bsp, XAPIC_LVT_TIMER, LVT_TSC_DEADLINE | 0x41);
+	assert_int_equal(vmsr_write(bsp, MSR_IA32_TSC_DEADLINE, now + offset + 100), 0);
+	assert_int_equal(rd(bsp, MSR_IA32_TSC_DEADLINE), now + offset + 100);
+	assert_int_equal(fake_timer_armed_count(), 1);
+	assert_int_equal(fake_timer_advance_to(now + 99), 0);
+	assert_int_equal(fake_timer_advance_to(now + 100), 1);
+	assert_true(vlapic_sync(bsp));
+	irr = xapic_rd(bsp, XAPIC_IRR + 0x20); /* vectors 0x40-0x5f */
+	assert_int_equal(irr, 1U << 1);
+	/* Fired: disarmed and cleared. */
+	assert_int_equal(rd(bsp, MSR_IA32_TSC_DEADLINE), 0);
+	assert_int_equal(fake_timer_armed_count(), 0);
+	/* Zero disarms. */
+	assert_int_equal(vmsr_write(bsp, MSR_IA32_TSC_DEADLINE, now + offset + 500), 0);
+	assert_int_equal(vmsr_write(bsp, MSR_IA32_TSC_DEADLINE, 0), 0);
+	assert_int_equal(fake_timer_armed_count(), 0);
+	assert_int_equal(rd(bsp, MSR_IA32_TSC_DEADLINE), 0);
 }
 
 /* --- Fixed-value MSRs. --- */
@@ -565,6 +685,8 @@ int main(void)
 		cmocka_unit_test_setup(apic_base_address_and_bsp_flag_are_read_only, setup),
 		cmocka_unit_test_setup(apic_base_mode_transitions, setup),
 		cmocka_unit_test_setup(apic_base_extd_switches_the_x2apic_msrs_on, setup),
+		cmocka_unit_test_setup(apic_base_changes_reach_the_vlapic, setup),
+		cmocka_unit_test_setup(tsc_deadline_msr_arms_the_vlapic_timer, setup),
 		cmocka_unit_test_setup(feature_control_is_locked_without_vmx, setup),
 		cmocka_unit_test_setup(misc_enable_is_fixed, setup),
 		cmocka_unit_test_setup(machine_check_and_microcode_msrs, setup),

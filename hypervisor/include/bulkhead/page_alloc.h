@@ -35,6 +35,9 @@ void page_pool_reserve(struct page_pool *pool, paddr_t base, u64 size);
  * Returns the physical address or INVALID_PADDR.
  */
 paddr_t page_pool_alloc(struct page_pool *pool, u64 npages, u64 align_pages, paddr_t max_addr);
+
+/* The hypervisor's own pages (identity-mapped): page tables, VMCS, bitmaps. */
+extern struct page_pool hv_pages;
 /* Frees frames; freeing a frame that is already free is reported (returns -EINVAL) and ignored. */
 int page_pool_free(struct page_pool *pool, paddr_t addr, u64 npages);
 u64 page_pool_free_count(struct page_pool *pool);

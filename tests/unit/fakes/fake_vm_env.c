@@ -8,6 +8,7 @@
 #include <cmocka.h>
 #include <bulkhead/arch.h>
 #include <bulkhead/errno.h>
+#include <bulkhead/virq.h>
 #include <asm/msr-index.h>
 #include "fake_vm_env.h"
 
@@ -88,6 +89,12 @@ void vcpu_vendor_set_tsc_aux(struct vcpu *vcpu, u64 value)
 	v->tsc_aux = value;
 }
 
+void vcpu_vendor_apic_mode_changed(struct vcpu *vcpu)
+{
+	fake_env.apic_mode_changes++;
+	fake_env.apic_mode_vcpu = vcpu;
+}
+
 /* --- The VM run time (core/vm.c). --- */
 
 void vm_warn(struct vm *vm, const char *fmt, ...)
@@ -139,6 +146,22 @@ void vcpu_send_sipi(struct vcpu *target, u8 vector)
 	record_ipi(target, true, vector);
 }
 
+void vcpu_kick(struct vcpu *vcpu)
+{
+	if (fake_env.kick_count < FAKE_KICK_LOG_MAX)
+		fake_env.kicked[fake_env.kick_count] = vcpu;
+	fake_env.kick_count++;
+}
+
+size_t fake_kicks_of(const struct vcpu *vcpu)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < fake_env.kick_count && i < FAKE_KICK_LOG_MAX; i++)
+		n += fake_env.kicked[i] == vcpu;
+	return n;
+}
+
 struct vcpu *vcpu_on_pcpu(u32 pcpu)
 {
 	return pcpu < CONFIG_MAX_PCPUS ? fake_env.on_pcpu[pcpu] : NULL;
@@ -147,4 +170,30 @@ struct vcpu *vcpu_on_pcpu(u32 pcpu)
 u32 arch_cpu_id(void)
 {
 	return fake_env.cpu_id;
+}
+
+/* --- The VM's interrupt wiring (guest/vplatform.c). --- */
+
+void vm_broadcast_eoi(struct vm *vm, u8 vector)
+{
+	if (fake_env.eoi_count < FAKE_EOI_LOG_MAX)
+		fake_env.eois[fake_env.eoi_count] = vector;
+	fake_env.eoi_count++;
+	fake_env.eoi_vm = vm;
+}
+
+bool vm_extint_pending(struct vm *vm)
+{
+	(void)vm;
+	return fake_env.extint_pending;
+}
+
+int vm_extint_ack(struct vm *vm)
+{
+	(void)vm;
+	fake_env.extint_acks++;
+	if (!fake_env.extint_pending)
+		return -1;
+	fake_env.extint_pending = false;
+	return fake_env.extint_vector;
 }

@@ -7,16 +7,21 @@
  *   vCPU (EFER as the VT-x backend keeps it: the virtual value in vcpu->arch.efer, the
  *   shadow value with the VM's guest-owned bits plus LME/LMA);
  * - vm_warn(), vm_guest_reset() and vm_write_guest() (one RAM window on the host);
- * - vcpu_send_init(), vcpu_send_sipi(), vcpu_on_pcpu() and arch_cpu_id().
+ * - vcpu_send_init(), vcpu_send_sipi(), vcpu_kick(), vcpu_on_pcpu() and arch_cpu_id();
+ * - the interrupt wiring the vLAPIC calls (bulkhead/virq.h): vm_broadcast_eoi(), and the
+ *   VM's 8259 as vm_extint_pending()/vm_extint_ack() answer from fake_env;
+ * - vcpu_vendor_apic_mode_changed().
  */
 #ifndef FAKE_VM_ENV_H
 #define FAKE_VM_ENV_H
 
 #include <bulkhead/vm.h>
 
-#define FAKE_VMCS_MAX	 8
-#define FAKE_IPI_LOG_MAX 64
-#define FAKE_RAM_SIZE	 0x1000
+#define FAKE_VMCS_MAX	  8
+#define FAKE_IPI_LOG_MAX  64
+#define FAKE_KICK_LOG_MAX 64
+#define FAKE_EOI_LOG_MAX  64
+#define FAKE_RAM_SIZE	  0x1000
 
 struct fake_vmcs {
 	const struct vcpu *vcpu; /* the vCPU it belongs to; NULL when free */
@@ -39,6 +44,20 @@ struct fake_vm_env {
 
 	struct fake_ipi ipis[FAKE_IPI_LOG_MAX]; /* vcpu_send_init() and vcpu_send_sipi() */
 	size_t ipi_count;
+
+	struct vcpu *kicked[FAKE_KICK_LOG_MAX]; /* vcpu_kick(): the first targets, in order */
+	size_t kick_count;			/* every call, past the log's end too */
+
+	u8 eois[FAKE_EOI_LOG_MAX]; /* vm_broadcast_eoi(): the first vectors, in order */
+	size_t eoi_count;	   /* every call, past the log's end too */
+	struct vm *eoi_vm;	   /* the last call's VM */
+
+	bool extint_pending; /* what vm_extint_pending() answers, set by the test */
+	int extint_vector;   /* what vm_extint_ack() answers while extint_pending */
+	int extint_acks;     /* vm_extint_ack() calls; each one clears extint_pending */
+
+	int apic_mode_changes; /* vcpu_vendor_apic_mode_changed(): how many, the last vCPU */
+	struct vcpu *apic_mode_vcpu;
 
 	u32 cpu_id;				/* arch_cpu_id() */
 	struct vcpu *on_pcpu[CONFIG_MAX_PCPUS]; /* vcpu_on_pcpu() */
@@ -63,5 +82,7 @@ extern struct fake_vm_env fake_env;
 void fake_vm_env_reset(void);
 /* The fake VMCS of vcpu, made (all zero) on first use. */
 struct fake_vmcs *fake_vmcs_of(const struct vcpu *vcpu);
+/* How many vcpu_kick() calls (in the log) targeted vcpu. */
+size_t fake_kicks_of(const struct vcpu *vcpu);
 
 #endif

@@ -14,10 +14,16 @@
  * - the initrd: the highest free page-aligned RAM ending at or below initrd_addr_max + 1
  *   (or anywhere with XLF_CAN_BE_LOADED_ABOVE_4G), as boot.rst recommends.
  *
- * The e820 map lists the VM's RAM regions as usable RAM (type 1), including the ranges
- * used here: the kernel reserves its own image, the initrd (from ramdisk_image/size) and
- * copies the zero page and the command line before it allocates memory (boot.rst,
- * "boot_params" and "cmd_line_ptr" are only read during early boot).
+ * None of these overlaps a firmware-reserved range of the VM (its ACPI tables): a kernel
+ * that is not relocatable and whose pref_address range overlaps one is refused.
+ *
+ * The e820 map is the VM's memory map (guest_mem_map_next()): the RAM regions as usable
+ * RAM (type 1) around the firmware-reserved ranges (type 2), in address order. It
+ * includes the ranges used here as RAM: the kernel reserves its own image, the initrd
+ * (from ramdisk_image/size) and copies the zero page and the command line before it
+ * allocates memory (boot.rst, "boot_params" and "cmd_line_ptr" are only read during
+ * early boot). acpi_rsdp_addr tells the kernel where the VM's RSDP is, so it need not
+ * scan the BIOS area for it.
  */
 #include <bulkhead/compiler.h>
 #include <bulkhead/errno.h>
@@ -49,6 +55,7 @@
 #define HDR_MIN_SIZE	     0x264 /* the header through init_size */
 
 /* boot_params fields outside the setup header (zero-page.rst). */
+#define ZP_ACPI_RSDP_ADDR    0x070
 #define ZP_EXT_RAMDISK_IMAGE 0x0c0
 #define ZP_EXT_RAMDISK_SIZE  0x0c4
 #define ZP_EXT_CMD_LINE_PTR  0x0c8
@@ -58,7 +65,6 @@
 #define ZP_E820_MAX	     128 /* E820_MAX_ENTRIES_ZEROPAGE */
 #define ZP_SIZE		     0x1000
 #define E820_ENTRY_SIZE	     20 /* u64 addr, u64 size, u32 type, packed */
-#define E820_RAM	     1
 
 #define BOOT_FLAG_MAGIC		   0xaa55
 #define HDRS_MAGIC		   0x53726448 /* "HdrS" */
@@ -131,7 +137,10 @@ static int bz_plan(const u8 *img, u64 size, u64 initrd_size, const char *cmdline
 	if (l->cmdline_len > cmdline_size)
 		return -E2BIG;
 
-	if (mem->region_count > ZP_E820_MAX)
+	ret = guest_mem_map_count(mem);
+	if (ret < 0)
+		return ret;
+	if (ret > ZP_E820_MAX)
 		return -E2BIG;
 
 	/* "init_size": the linear memory the kernel needs from its load address on. */
@@ -142,9 +151,15 @@ static int bz_plan(const u8 *img, u64 size, u64 initrd_size, const char *cmdline
 		return -EINVAL;
 	kmax = (xlf & XLF_CAN_BE_LOADED_ABOVE_4G) ? ~0ULL : FOUR_GIB;
 	l->kernel = read_le64(img, HDR_PREF_ADDRESS);
-	if (!guest_mem_contains(mem, l->kernel, reserve) || l->kernel + reserve > kmax) {
+	if (!guest_mem_contains(mem, l->kernel, reserve) || l->kernel + reserve > kmax)
+		ret = -ENOSPC;
+	else if (guest_mem_overlaps_reserved(mem, l->kernel, reserve))
+		ret = -EBUSY;
+	else
+		ret = 0;
+	if (ret) {
 		if (!img[HDR_RELOCATABLE])
-			return -ENOSPC;
+			return ret;
 		ret = guest_mem_find_free(mem, reserve, align, LOW_MEM_END, kmax, NULL, 0, false,
 					  &l->kernel);
 		if (ret)
@@ -195,9 +210,10 @@ static int put(const struct guest_mem *mem, u64 gpa, u64 val, u64 width)
 static int bz_write_zero_page(const u8 *img, u64 initrd_size, const struct guest_mem *mem,
 			      const struct bz_layout *l)
 {
-	u64 zp = l->zero_page;
+	u64 zp = l->zero_page, pos;
+	struct guest_mem_map_entry e;
 	u8 e820[E820_ENTRY_SIZE];
-	u32 i, n = 0;
+	u32 n = 0;
 	int ret;
 
 	ret = guest_mem_write(mem, zp, NULL, ZP_SIZE);
@@ -224,18 +240,20 @@ static int bz_write_zero_page(const u8 *img, u64 initrd_size, const struct guest
 		ret = put(mem, zp + HDR_RAMDISK_SIZE, (u32)initrd_size, 4);
 	if (!ret)
 		ret = put(mem, zp + ZP_EXT_RAMDISK_SIZE, initrd_size >> 32, 4);
-	for (i = 0; !ret && i < mem->region_count; i++) {
-		const struct vm_mem_region *r = &mem->regions[i];
-		u32 type = E820_RAM;
-
-		if (r->size == 0)
-			continue;
-		memcpy(e820, &r->gpa, 8);
-		memcpy(e820 + 8, &r->size, 8);
-		memcpy(e820 + 16, &type, 4);
+	/*
+	 * zero-page.rst lists acpi_rsdp_addr for every protocol version: kernels older than
+	 * the field (boot protocol 2.14) have padding there and ignore it, so it is written
+	 * whatever the version.
+	 */
+	if (!ret && mem->acpi_rsdp)
+		ret = put(mem, zp + ZP_ACPI_RSDP_ADDR, mem->acpi_rsdp, 8);
+	/* bz_plan() checked that the map fits in the table. */
+	for (pos = 0; !ret && guest_mem_map_next(mem, &pos, &e); n++) {
+		memcpy(e820, &e.start, 8);
+		memcpy(e820 + 8, &e.len, 8);
+		memcpy(e820 + 16, &e.type, 4);
 		ret = guest_mem_write(mem, zp + ZP_E820_TABLE + n * E820_ENTRY_SIZE, e820,
 				      sizeof(e820));
-		n++;
 	}
 	if (!ret)
 		ret = put(mem, zp + ZP_E820_ENTRIES, n, 1);

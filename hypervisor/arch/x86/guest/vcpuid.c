@@ -5,7 +5,8 @@
  * MSRs or instructions the hypervisor does not virtualize (thermal and power
  * management, performance monitoring, SGX, processor trace, resource director
  * technology, MONITOR/MWAIT, WAITPKG), and presents the VM's own topology: every vCPU
- * one core of one package, with the vCPU's APIC ID.
+ * one core of one package, with the vCPU's APIC ID. x2APIC and the TSC-deadline timer are
+ * always offered: the virtual LAPIC (guest/vlapic.c) has both whatever the host has.
  */
 #include <bulkhead/compiler.h>
 #include <asm/processor.h>
@@ -20,6 +21,8 @@
 #define L1_ECX_TM2	  BIT(8)
 #define L1_ECX_SDBG	  BIT(11)
 #define L1_ECX_PDCM	  BIT(15)
+#define L1_ECX_X2APIC	  BIT(21)
+#define L1_ECX_TSC_DL	  BIT(24)
 #define L1_ECX_OSXSAVE	  BIT(27)
 #define L1_ECX_HYPERVISOR BIT(31)
 #define CR4_OSXSAVE_BIT	  (1ULL << 18)
@@ -112,7 +115,9 @@ void vcpuid_emulate(const struct vcpuid_policy *p, u32 leaf, u32 subleaf, u32 re
 		    &regs[CPUID_EDX]);
 	switch (leaf) {
 	case 0x1:
-		regs[CPUID_ECX] = (regs[CPUID_ECX] & ~l1_ecx_hidden) | L1_ECX_HYPERVISOR;
+		/* The vLAPIC offers x2APIC mode and the TSC-deadline timer on any host. */
+		regs[CPUID_ECX] = (regs[CPUID_ECX] & ~l1_ecx_hidden) | L1_ECX_HYPERVISOR |
+				  L1_ECX_X2APIC | L1_ECX_TSC_DL;
 		/* OSXSAVE reflects CR4.OSXSAVE: the guest's, not the hypervisor's. */
 		regs[CPUID_ECX] &= ~L1_ECX_OSXSAVE;
 		if (p->guest_cr4 && (p->guest_cr4(p) & CR4_OSXSAVE_BIT))

@@ -1,34 +1,125 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * Virtual local APIC registers (SDM Vol 3A chapter 11): see asm/vlapic.h for what is
- * emulated so far. Register offsets are the xAPIC ones; an x2APIC MSR is 0x800 plus the
+ * Virtual local APIC (SDM Vol 3A chapter 11): see asm/vlapic.h for the three contexts and
+ * who touches what. Register offsets are the xAPIC ones; an x2APIC MSR is 0x800 plus the
  * offset divided by 16 (11.12.1.2), and the 64-bit x2APIC ICR is one MSR (0x830).
+ *
+ * Model, where the SDM leaves a choice:
+ * - The timer's input clock is the TSC: an initial count of N with divider D lasts N * D
+ *   TSC ticks. TSC-deadline mode is offered (CPUID.1:ECX[24]).
+ * - The APIC ID is read-only in xAPIC mode too (some CPUs let software change it).
+ * - Lowest-priority delivery goes to the lowest-numbered vCPU the destination names (the
+ *   SDM lets the chipset arbitrate; a fixed choice is repeatable).
+ * - Directed EOI (SVR bit 12) is not offered: every EOI of a level-triggered vector is
+ *   broadcast to the vIOAPIC.
+ * - A vector below 16 sent or received is dropped and latched in ESR (illegal vector).
+ * - Interrupts that arrive while the APIC is disabled (software or hardware) are dropped.
  */
 #include <bulkhead/arch.h>
 #include <bulkhead/errno.h>
 #include <bulkhead/log.h>
+#include <bulkhead/timer.h>
+#include <bulkhead/virq.h>
 #include <bulkhead/vm.h>
 #include <asm/apic.h>
 #include <asm/msr-index.h>
 #include <asm/vlapic.h>
 
-/* Version 0x14 (integrated APIC), 6 LVT entries (max LVT index 5 in 23:16). */
-#define APIC_VERSION_VALUE 0x00050014U
+/* Version 0x14 (integrated APIC), 7 LVT entries (max LVT index 6 in 23:16). */
+#define APIC_VERSION_VALUE 0x00060014U
+
+/* More register offsets than the hypervisor's own driver needs (asm/apic.h). */
+#define APIC_APR       0x090
+#define APIC_PPR       0x0a0
+#define APIC_RRD       0x0c0
+#define APIC_DFR       0x0e0
+#define APIC_ISR       0x100
+#define APIC_TMR       0x180
+#define APIC_IRR       0x200
+#define APIC_LVT_CMCI  0x2f0
+#define APIC_LVT_THERM 0x330
+#define APIC_LVT_PERF  0x340
+#define APIC_SELF_IPI  0x3f0
+
+#define LVT_VECTOR	 0xffU
+#define LVT_DM		 (7U << 8)
+#define LVT_DM_NMI	 (4U << 8)
+#define LVT_DM_EXTINT	 (7U << 8)
+#define LVT_DELIVS	 (1U << 12)
+#define LVT_POLARITY	 (1U << 13)
+#define LVT_REMOTE_IRR	 (1U << 14)
+#define LVT_LEVEL	 (1U << 15)
+#define LVT_MASKED	 (1U << 16)
+#define LVT_TIMER_MODE	 (3U << 17)
+#define TIMER_ONESHOT	 0U
+#define TIMER_PERIODIC	 1U
+#define TIMER_DEADLINE	 2U
+#define SVR_ENABLE	 (1U << 8)
+#define ESR_SEND_ILLEGAL (1U << 5)
+#define ESR_RECV_ILLEGAL (1U << 6)
+#define ESR_ILLEGAL_REG	 (1U << 7)
 
 /* ICR fields (11.6.1). */
 #define ICR_VECTOR(v)	  ((u8)(v))
-#define ICR_MODE(v)	  (((v) >> 8) & 7)
+#define ICR_MODE(v)	  ((u32)((v) >> 8) & 7)
 #define ICR_LOGICAL	  (1ULL << 11)
+#define ICR_DELIVS	  (1ULL << 12)
 #define ICR_LEVEL_ASSERT  (1ULL << 14)
 #define ICR_TRIGGER_LEVEL (1ULL << 15)
-#define ICR_SHORTHAND(v)  (((v) >> 18) & 3)
-enum { MODE_FIXED = 0, MODE_INIT = 5, MODE_STARTUP = 6 };
+#define ICR_SHORTHAND(v)  ((u32)((v) >> 18) & 3)
 enum { DEST_FIELD, DEST_SELF, DEST_ALL, DEST_OTHERS };
 
-static bool x2apic_mode(const struct vcpu *vcpu)
+static u32 *reg(struct vlapic *l, u32 offset)
+{
+	return &l->regs[offset >> 2];
+}
+
+static struct vlapic *lapic(struct vcpu *vcpu)
+{
+	return &vcpu->arch.vlapic;
+}
+
+/* IRR, ISR and TMR: 256 bits as eight 32-bit registers 16 bytes apart (11.8.4). */
+static bool vec_test(struct vlapic *l, u32 base, u8 v)
+{
+	return (*reg(l, base + (v >> 5) * 0x10) >> (v & 31)) & 1;
+}
+
+static void vec_set(struct vlapic *l, u32 base, u8 v)
+{
+	*reg(l, base + (v >> 5) * 0x10) |= 1U << (v & 31);
+}
+
+static void vec_clear(struct vlapic *l, u32 base, u8 v)
+{
+	*reg(l, base + (v >> 5) * 0x10) &= ~(1U << (v & 31));
+}
+
+static int vec_highest(struct vlapic *l, u32 base)
+{
+	for (int i = 7; i >= 0; i--) {
+		u32 word = *reg(l, base + (u32)i * 0x10);
+
+		if (word)
+			return i * 32 + 31 - __builtin_clz(word);
+	}
+	return -1;
+}
+
+bool vlapic_x2apic_mode(const struct vcpu *vcpu)
 {
 	return (vcpu->arch.apic_base & (APIC_BASE_EN | APIC_BASE_EXTD)) ==
 	       (APIC_BASE_EN | APIC_BASE_EXTD);
+}
+
+static bool hw_enabled(const struct vcpu *vcpu)
+{
+	return (vcpu->arch.apic_base & APIC_BASE_EN) != 0;
+}
+
+static bool sw_enabled(struct vcpu *vcpu)
+{
+	return hw_enabled(vcpu) && (*reg(lapic(vcpu), APIC_SVR) & SVR_ENABLE);
 }
 
 /* x2APIC logical IDs: cluster (ID[19:4]) in 31:16, one bit for ID[3:0] (11.12.10.2). */
@@ -37,123 +128,590 @@ static u32 x2apic_ldr(u32 id)
 	return ((id >> 4) << 16) | (1U << (id & 0xf));
 }
 
-static bool ipi_targets(const struct vcpu *from, const struct vcpu *to, u64 icr, bool x2apic)
+/* PPR from TPR and the highest in-service vector (11.8.3.1). */
+static void update_ppr(struct vlapic *l)
 {
-	u32 dest = x2apic ? (u32)(icr >> 32) : (u32)(icr >> 56);
+	u32 tpr = *reg(l, APIC_TPR) & 0xff;
+	int isrv = vec_highest(l, APIC_ISR);
 
-	switch (ICR_SHORTHAND(icr)) {
-	case DEST_SELF:
-		return to == from;
-	case DEST_ALL:
+	if (isrv < 0 || (tpr & 0xf0) >= ((u32)isrv & 0xf0))
+		*reg(l, APIC_PPR) = tpr;
+	else
+		*reg(l, APIC_PPR) = (u32)isrv & 0xf0;
+}
+
+/* --- Posting: the only way in from other CPUs (asm/vlapic.h). --- */
+
+static void post_vector(struct vcpu *to, u8 vector, bool level)
+{
+	struct vlapic *l = lapic(to);
+	u64 bit = 1ULL << (vector & 63);
+
+	if (level)
+		__atomic_fetch_or(&l->posted_level[vector >> 6], bit, __ATOMIC_SEQ_CST);
+	else
+		__atomic_fetch_and(&l->posted_level[vector >> 6], ~bit, __ATOMIC_SEQ_CST);
+	__atomic_fetch_or(&l->posted[vector >> 6], bit, __ATOMIC_SEQ_CST);
+	vcpu_kick(to);
+}
+
+/* Latches an error in ESR and raises the LVT error interrupt (11.5.3). On the vCPU's CPU. */
+static void set_error(struct vcpu *vcpu, u32 bit)
+{
+	struct vlapic *l = lapic(vcpu);
+	u32 lvt = *reg(l, APIC_LVT_ERROR);
+
+	l->esr_pending |= bit;
+	/* An illegal error vector would only raise another error: nothing is sent. */
+	if (!(lvt & LVT_MASKED) && (lvt & LVT_VECTOR) >= 16)
+		post_vector(vcpu, (u8)(lvt & LVT_VECTOR), false);
+}
+
+static void post_nmi(struct vcpu *to)
+{
+	__atomic_fetch_add(&lapic(to)->nmi_pending, 1, __ATOMIC_SEQ_CST);
+	vcpu_kick(to);
+}
+
+bool vlapic_sync(struct vcpu *vcpu)
+{
+	struct vlapic *l = lapic(vcpu);
+	bool enabled = sw_enabled(vcpu), changed = false;
+
+	for (u32 i = 0; i < 4; i++) {
+		u64 bits, level;
+
+		if (!__atomic_load_n(&l->posted[i], __ATOMIC_RELAXED))
+			continue;
+		bits = __atomic_exchange_n(&l->posted[i], 0, __ATOMIC_SEQ_CST);
+		level = __atomic_load_n(&l->posted_level[i], __ATOMIC_SEQ_CST);
+		if (!enabled)
+			continue;
+		for (u32 half = 0; half < 2; half++) {
+			u32 b = (u32)(bits >> (half * 32)), lv = (u32)(level >> (half * 32));
+			u32 off = (i * 2 + half) * 0x10;
+			u32 *irr = reg(l, APIC_IRR + off), *tmr = reg(l, APIC_TMR + off);
+			u32 new_tmr = (*tmr & ~b) | (lv & b);
+
+			if (i == 0 && half == 0 && (b & 0xffffU)) {
+				/* Vectors 0-15 are illegal (11.5.3): latched, not accepted. */
+				set_error(vcpu, ESR_RECV_ILLEGAL);
+				b &= ~0xffffU;
+				new_tmr = (*tmr & ~b) | (lv & b);
+			}
+			if (new_tmr != *tmr) {
+				*tmr = new_tmr;
+				l->tmr_changed = true;
+			}
+			if (b & ~*irr)
+				changed = true;
+			*irr |= b;
+		}
+	}
+	if (changed)
+		l->irr_changed = true;
+	return changed;
+}
+
+int vlapic_highest_irr(struct vcpu *vcpu)
+{
+	return vec_highest(lapic(vcpu), APIC_IRR);
+}
+
+int vlapic_highest_isr(struct vcpu *vcpu)
+{
+	return vec_highest(lapic(vcpu), APIC_ISR);
+}
+
+int vlapic_deliverable(struct vcpu *vcpu)
+{
+	struct vlapic *l = lapic(vcpu);
+	int v = vec_highest(l, APIC_IRR);
+
+	if (v < 0 || ((u32)v & 0xf0) <= (*reg(l, APIC_PPR) & 0xf0))
+		return -1;
+	return v;
+}
+
+void vlapic_intr_accepted(struct vcpu *vcpu, u8 vector)
+{
+	struct vlapic *l = lapic(vcpu);
+
+	vec_clear(l, APIC_IRR, vector);
+	vec_set(l, APIC_ISR, vector);
+	update_ppr(l);
+}
+
+bool vlapic_take_nmi(struct vcpu *vcpu)
+{
+	struct vlapic *l = lapic(vcpu);
+	u32 n = __atomic_load_n(&l->nmi_pending, __ATOMIC_RELAXED);
+
+	while (n && !__atomic_compare_exchange_n(&l->nmi_pending, &n, n - 1, false,
+						 __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+		;
+	return n != 0;
+}
+
+bool vlapic_accepts_extint(struct vcpu *vcpu)
+{
+	struct vlapic *l = lapic(vcpu);
+	u32 lint0 = *reg(l, APIC_LVT_LINT0);
+
+	if (__atomic_load_n(&l->extint, __ATOMIC_RELAXED))
 		return true;
-	case DEST_OTHERS:
-		return to != from;
+	/* A disabled APIC passes INTR straight to the CPU; the 8259 is wired to the BSP. */
+	if (!hw_enabled(vcpu))
+		return vcpu->id == 0;
+	return !(lint0 & LVT_MASKED) && (lint0 & LVT_DM) == LVT_DM_EXTINT;
+}
+
+void vlapic_extint_taken(struct vcpu *vcpu)
+{
+	__atomic_store_n(&lapic(vcpu)->extint, false, __ATOMIC_RELAXED);
+}
+
+bool vlapic_has_event(struct vcpu *vcpu)
+{
+	vlapic_sync(vcpu);
+	update_ppr(lapic(vcpu));
+	return vlapic_deliverable(vcpu) >= 0 ||
+	       __atomic_load_n(&lapic(vcpu)->nmi_pending, __ATOMIC_RELAXED) ||
+	       (vlapic_accepts_extint(vcpu) && vm_extint_pending(vcpu->vm));
+}
+
+void vlapic_get_tmr(struct vcpu *vcpu, u64 tmr[4])
+{
+	struct vlapic *l = lapic(vcpu);
+
+	for (u32 i = 0; i < 4; i++)
+		tmr[i] = *reg(l, APIC_TMR + i * 0x20) | (u64)*reg(l, APIC_TMR + i * 0x20 + 0x10)
+								<< 32;
+	l->tmr_changed = false;
+}
+
+/* --- EOI. --- */
+
+static void eoi(struct vcpu *vcpu)
+{
+	struct vlapic *l = lapic(vcpu);
+	int v = vec_highest(l, APIC_ISR);
+
+	if (v < 0)
+		return;
+	vec_clear(l, APIC_ISR, (u8)v);
+	update_ppr(l);
+	l->irr_changed = true;
+	if (vec_test(l, APIC_TMR, (u8)v))
+		vm_broadcast_eoi(vcpu->vm, (u8)v);
+}
+
+void vlapic_level_eoi(struct vcpu *vcpu, u8 vector)
+{
+	/* The CPU did the virtual EOI (ISR, PPR); what is left is the vIOAPIC's part. */
+	vm_broadcast_eoi(vcpu->vm, vector);
+}
+
+/* --- The timer (11.5.4). --- */
+
+static u32 timer_mode(struct vlapic *l)
+{
+	return (*reg(l, APIC_LVT_TIMER) & LVT_TIMER_MODE) >> 17;
+}
+
+static u32 timer_divisor(struct vlapic *l)
+{
+	u32 dcr = *reg(l, APIC_TIMER_DCR);
+	u32 code = ((dcr >> 1) & 4) | (dcr & 3);
+
+	return code == 7 ? 1 : 2U << code;
+}
+
+static void timer_fired(struct hv_timer *timer)
+{
+	struct vcpu *vcpu = timer->data;
+	struct vlapic *l = lapic(vcpu);
+	u32 lvt = *reg(l, APIC_LVT_TIMER);
+
+	if (timer_mode(l) == TIMER_DEADLINE)
+		l->tsc_deadline = 0;
+	if (!(lvt & LVT_MASKED))
+		post_vector(vcpu, (u8)(lvt & LVT_VECTOR), false);
+}
+
+static void timer_disarm(struct vlapic *l)
+{
+	timer_stop(&l->timer);
+	l->timer_period = 0;
+	l->tsc_deadline = 0;
+}
+
+/* Starts counting count * divisor ticks down from now (a TMICT write). */
+static void timer_load(struct vlapic *l, u32 count)
+{
+	u32 mode = timer_mode(l);
+
+	if (mode == TIMER_DEADLINE)
+		return; /* TMICT is ignored in TSC-deadline mode (11.5.4.1) */
+	timer_disarm(l);
+	*reg(l, APIC_TIMER_ICR) = count;
+	if (!count)
+		return;
+	l->timer_period = (u64)count * timer_divisor(l);
+	l->timer_start = timer_now();
+	timer_start(&l->timer, l->timer_start + l->timer_period,
+		    mode == TIMER_PERIODIC ? l->timer_period : 0);
+}
+
+static u32 timer_ccr(struct vlapic *l)
+{
+	u64 elapsed;
+
+	if (!l->timer_period || timer_mode(l) == TIMER_DEADLINE)
+		return 0;
+	elapsed = timer_now() - l->timer_start;
+	if (timer_mode(l) == TIMER_PERIODIC)
+		elapsed %= l->timer_period;
+	else if (elapsed >= l->timer_period)
+		return 0;
+	return (u32)((l->timer_period - elapsed) / timer_divisor(l));
+}
+
+/* A new divider applies to what is left of the count (the count itself is unchanged). */
+static void timer_set_divisor(struct vlapic *l, u32 dcr)
+{
+	u32 left = timer_ccr(l);
+	u32 initial = *reg(l, APIC_TIMER_ICR);
+
+	*reg(l, APIC_TIMER_DCR) = dcr & 0xb;
+	if (!left)
+		return;
+	timer_stop(&l->timer);
+	l->timer_period = (u64)initial * timer_divisor(l);
+	l->timer_start = timer_now() - (u64)(initial - left) * timer_divisor(l);
+	timer_start(&l->timer, l->timer_start + l->timer_period,
+		    timer_mode(l) == TIMER_PERIODIC ? l->timer_period : 0);
+}
+
+u64 vlapic_get_tsc_deadline(struct vcpu *vcpu)
+{
+	struct vlapic *l = lapic(vcpu);
+
+	return timer_mode(l) == TIMER_DEADLINE ? l->tsc_deadline : 0;
+}
+
+void vlapic_set_tsc_deadline(struct vcpu *vcpu, u64 value, u64 tsc_offset)
+{
+	struct vlapic *l = lapic(vcpu);
+
+	/* Ignored outside TSC-deadline mode; 0 disarms (11.5.4.1). */
+	if (timer_mode(l) != TIMER_DEADLINE)
+		return;
+	timer_stop(&l->timer);
+	l->tsc_deadline = value;
+	if (!value)
+		return;
+	/* Guest TSC = host + offset; a deadline already passed fires at once. */
+	u64 now = timer_now();
+
+	if ((s64)(value - (now + tsc_offset)) <= 0)
+		timer_start(&l->timer, now, 0);
+	else
+		timer_start(&l->timer, value - tsc_offset, 0);
+}
+
+/* --- IPIs and interrupt messages. --- */
+
+static bool matches(struct vcpu *to, u32 dest, bool logical)
+{
+	struct vlapic *l = lapic(to);
+
+	if (!hw_enabled(to))
+		return false;
+	if (vlapic_x2apic_mode(to)) {
+		u32 ldr = x2apic_ldr(to->id);
+
+		if (!logical)
+			return dest == to->id;
+		return (dest >> 16) == (ldr >> 16) && (dest & ldr & 0xffff);
+	}
+	dest &= 0xff;
+	if (!logical)
+		return dest == to->id;
+	u32 ldr = *reg(l, APIC_LDR) >> 24;
+
+	if ((*reg(l, APIC_DFR) >> 28) == 0xf) /* flat model */
+		return (dest & ldr) != 0;
+	/* Cluster model: cluster in bits 7:4, one bit per APIC in 3:0 (11.6.2.2). */
+	return dest == 0xff || ((dest >> 4) == (ldr >> 4) && (dest & ldr & 0xf));
+}
+
+static void deliver_one(struct vcpu *to, const struct apic_intr *intr)
+{
+	/* A CPU whose APIC is disabled in IA32_APIC_BASE receives no messages (11.4.3). */
+	if (!hw_enabled(to))
+		return;
+	switch (intr->delivery_mode) {
+	case APIC_DELIVERY_FIXED:
+	case APIC_DELIVERY_LOWEST:
+		post_vector(to, intr->vector, intr->level);
+		break;
+	case APIC_DELIVERY_NMI:
+		post_nmi(to);
+		break;
+	case APIC_DELIVERY_INIT:
+		vcpu_send_init(to);
+		break;
+	case APIC_DELIVERY_STARTUP:
+		vcpu_send_sipi(to, intr->vector);
+		break;
+	case APIC_DELIVERY_EXTINT:
+		__atomic_store_n(&lapic(to)->extint, true, __ATOMIC_SEQ_CST);
+		vcpu_kick(to);
+		break;
 	default:
+		vm_warn(to->vm, "interrupt delivery mode %u is not emulated (vector 0x%x)",
+			intr->delivery_mode, intr->vector);
 		break;
 	}
-	if (x2apic && dest == 0xffffffffU)
-		return true;
-	if (!x2apic && dest == 0xff)
-		return true;
-	if (!(icr & ICR_LOGICAL))
-		return dest == to->id;
-	if (x2apic)
-		return (dest >> 16) == (x2apic_ldr(to->id) >> 16) &&
-		       (dest & x2apic_ldr(to->id) & 0xffff);
-	/* xAPIC flat model: the LDR is 1 << vCPU id (set up so by the guest or not at all). */
-	return to->id < 8 && (dest & (1U << to->id));
+}
+
+void vm_apic_deliver(struct vm *vm, const struct apic_intr *intr)
+{
+	/* Physical destination 0xff is a broadcast for 8-bit (xAPIC, IOAPIC, MSI) senders. */
+	bool broadcast = intr->broadcast || intr->dest == 0xffffffffU ||
+			 (!intr->dest_logical && !intr->dest32 && intr->dest == 0xff);
+
+	for (u32 i = 0; i < vm->vcpu_count; i++) {
+		struct vcpu *to = &vm->vcpus[i];
+
+		if (!broadcast && !matches(to, intr->dest, intr->dest_logical))
+			continue;
+		deliver_one(to, intr);
+		if (intr->delivery_mode == APIC_DELIVERY_LOWEST)
+			break;
+	}
 }
 
 static void send_ipi(struct vcpu *from, u64 icr, bool x2apic)
 {
 	struct vm *vm = from->vm;
-	u32 mode = ICR_MODE(icr);
+	u32 mode = ICR_MODE(icr), shorthand = ICR_SHORTHAND(icr);
+	struct apic_intr intr = {
+		.dest = x2apic ? (u32)(icr >> 32) : (u32)(icr >> 56),
+		.dest_logical = (icr & ICR_LOGICAL) != 0,
+		.dest32 = x2apic,
+		.delivery_mode = (u8)mode,
+		.vector = ICR_VECTOR(icr),
+	};
 
-	if (mode != MODE_INIT && mode != MODE_STARTUP) {
-		vm_warn(vm, "IPI delivery mode %u is not emulated yet (ICR 0x%llx)", mode,
+	switch (mode) {
+	case APIC_DELIVERY_FIXED:
+	case APIC_DELIVERY_LOWEST:
+		if (intr.vector < 16) {
+			set_error(from, ESR_SEND_ILLEGAL);
+			return;
+		}
+		break;
+	case APIC_DELIVERY_NMI:
+		break;
+	case APIC_DELIVERY_INIT:
+	case APIC_DELIVERY_STARTUP:
+		/* Self is valid with fixed delivery only (11.6.1): an invalid ICR, ignored. */
+		if (shorthand == DEST_SELF)
+			return;
+		/* INIT level de-assert does nothing on modern CPUs. */
+		if (mode == APIC_DELIVERY_INIT && (icr & ICR_TRIGGER_LEVEL) &&
+		    !(icr & ICR_LEVEL_ASSERT))
+			return;
+		break;
+	default:
+		vm_warn(vm, "IPI delivery mode %u is not emulated (ICR 0x%llx)", mode,
 			(unsigned long long)icr);
 		return;
 	}
-	/* Self is valid with fixed delivery only (SDM 11.6.1): an invalid ICR, ignored. */
-	if (ICR_SHORTHAND(icr) == DEST_SELF) {
-		vm_warn(vm, "INIT/start-up IPI to self ignored (ICR 0x%llx)",
-			(unsigned long long)icr);
+	switch (shorthand) {
+	case DEST_SELF:
+		deliver_one(from, &intr);
 		return;
+	case DEST_ALL:
+	case DEST_OTHERS:
+		for (u32 i = 0; i < vm->vcpu_count; i++)
+			if (shorthand == DEST_ALL || &vm->vcpus[i] != from)
+				deliver_one(&vm->vcpus[i], &intr);
+		return;
+	default:
+		if (!x2apic && !intr.dest_logical && intr.dest == 0xff)
+			intr.broadcast = true;
+		if (x2apic && intr.dest == 0xffffffffU)
+			intr.broadcast = true;
+		vm_apic_deliver(vm, &intr);
 	}
-	/* INIT level de-assert (level 0, level-triggered) does nothing on modern CPUs. */
-	if (mode == MODE_INIT && (icr & ICR_TRIGGER_LEVEL) && !(icr & ICR_LEVEL_ASSERT))
-		return;
-	for (u32 i = 0; i < vm->vcpu_count; i++) {
-		struct vcpu *to = &vm->vcpus[i];
+}
 
-		if (!ipi_targets(from, to, icr, x2apic))
-			continue;
-		if (mode == MODE_INIT)
-			vcpu_send_init(to);
-		else
-			vcpu_send_sipi(to, ICR_VECTOR(icr));
-	}
+/* --- Register access, both modes. --- */
+
+static void mask_all_lvts(struct vlapic *l)
+{
+	static const u32 lvts[] = {APIC_LVT_CMCI,  APIC_LVT_TIMER, APIC_LVT_THERM, APIC_LVT_PERF,
+				   APIC_LVT_LINT0, APIC_LVT_LINT1, APIC_LVT_ERROR};
+
+	for (u32 i = 0; i < sizeof(lvts) / sizeof(lvts[0]); i++)
+		*reg(l, lvts[i]) |= LVT_MASKED;
 }
 
 /* A register read by xAPIC offset; -ENOENT for offsets that are not registers. */
 static int read_reg(struct vcpu *vcpu, u32 offset, bool x2apic, u64 *value)
 {
+	struct vlapic *l = lapic(vcpu);
+
 	switch (offset) {
-	case APIC_ID:
-		*value = x2apic ? vcpu->id : (u64)vcpu->id << 24;
+	case APIC_PPR:
+		update_ppr(l);
+		*value = *reg(l, APIC_PPR);
 		return 0;
-	case APIC_VERSION:
-		*value = APIC_VERSION_VALUE;
-		return 0;
-	case APIC_LDR:
-		*value = x2apic ? x2apic_ldr(vcpu->id) : 0;
-		return 0;
-	case APIC_SVR:
-		*value = vcpu->arch.lapic_svr;
+	case APIC_TIMER_CCR:
+		*value = timer_ccr(l);
 		return 0;
 	case APIC_ICR_LOW:
-		*value = x2apic ? vcpu->arch.lapic_icr : (u32)vcpu->arch.lapic_icr;
+		*value = *reg(l, APIC_ICR_LOW);
+		if (x2apic)
+			*value |= (u64)*reg(l, APIC_ICR_HIGH) << 32;
 		return 0;
-	case APIC_ICR_HIGH:
-		*value = vcpu->arch.lapic_icr >> 32;
-		return x2apic ? -ENOENT : 0;
-	case APIC_TPR:
-	case APIC_ESR:
+	case APIC_SELF_IPI:
+	case APIC_EOI:
 		*value = 0;
 		return 0;
 	default:
-		/* Other registers exist but are not emulated yet: read as 0. */
-		*value = 0;
-		return offset < 0x400 ? 0 : -ENOENT;
+		if (offset >= 0x400)
+			return -ENOENT;
+		*value = *reg(l, offset);
+		return 0;
 	}
 }
 
-static int write_reg(struct vcpu *vcpu, u32 offset, bool x2apic, u64 value)
+static int write_lvt(struct vcpu *vcpu, u32 offset, u32 value)
 {
+	struct vlapic *l = lapic(vcpu);
+	u32 writable, old = *reg(l, offset);
+
 	switch (offset) {
+	case APIC_LVT_TIMER:
+		writable = LVT_VECTOR | LVT_MASKED | LVT_TIMER_MODE;
+		if (((value & LVT_TIMER_MODE) >> 17) == 3)
+			value &= ~LVT_TIMER_MODE; /* reserved mode: taken as one-shot */
+		break;
+	case APIC_LVT_LINT0:
+	case APIC_LVT_LINT1:
+		writable = LVT_VECTOR | LVT_DM | LVT_POLARITY | LVT_LEVEL | LVT_MASKED;
+		break;
+	case APIC_LVT_ERROR:
+		writable = LVT_VECTOR | LVT_MASKED;
+		break;
+	default: /* CMCI, thermal, performance counters */
+		writable = LVT_VECTOR | LVT_DM | LVT_MASKED;
+		break;
+	}
+	value = (value & writable) | (old & ~writable & LVT_REMOTE_IRR);
+	/* A software-disabled APIC keeps its LVTs masked (11.4.7.2). */
+	if (!(*reg(l, APIC_SVR) & SVR_ENABLE))
+		value |= LVT_MASKED;
+	*reg(l, offset) = value;
+	/* Changing the timer mode disarms the timer (11.5.4.1). */
+	if (offset == APIC_LVT_TIMER && ((old ^ value) & LVT_TIMER_MODE)) {
+		timer_disarm(l);
+		*reg(l, APIC_TIMER_ICR) = 0;
+	}
+	if (offset == APIC_LVT_LINT0 && vlapic_accepts_extint(vcpu))
+		vcpu_kick(vcpu); /* the 8259 may be asserting INTR already */
+	return 0;
+}
+
+static int write_reg_rules(struct vcpu *vcpu, u32 offset, bool x2apic, u64 value)
+{
+	struct vlapic *l = lapic(vcpu);
+	u32 v32 = (u32)value;
+
+	switch (offset) {
+	case APIC_ID:
+	case APIC_LDR:
+		if (x2apic)
+			return -ENOENT; /* read-only in x2APIC mode: #GP */
+		if (offset == APIC_LDR)
+			*reg(l, APIC_LDR) = v32 & 0xff000000U;
+		return 0;
+	case APIC_DFR:
+		if (!x2apic)
+			*reg(l, APIC_DFR) = v32 | 0x0fffffffU;
+		return 0;
+	case APIC_TPR:
+		*reg(l, APIC_TPR) = v32 & 0xff;
+		update_ppr(l);
+		return 0;
+	case APIC_EOI:
+		if (x2apic && value)
+			return -ENOENT; /* x2APIC EOI takes 0 only (11.12.1.2) */
+		eoi(vcpu);
+		return 0;
 	case APIC_SVR:
-		vcpu->arch.lapic_svr = (u32)value & 0x11ff;
+		*reg(l, APIC_SVR) = v32 & 0x1ff;
+		if (!(v32 & SVR_ENABLE))
+			mask_all_lvts(l);
+		return 0;
+	case APIC_ESR:
+		if (x2apic && value)
+			return -ENOENT;
+		/* A write latches the errors since the last one (11.5.3). */
+		*reg(l, APIC_ESR) = l->esr_pending;
+		l->esr_pending = 0;
 		return 0;
 	case APIC_ICR_LOW:
-		if (x2apic) {
-			vcpu->arch.lapic_icr = value;
-		} else {
-			vcpu->arch.lapic_icr = (vcpu->arch.lapic_icr & ~0xffffffffULL) | (u32)value;
-		}
-		send_ipi(vcpu, vcpu->arch.lapic_icr, x2apic);
+		*reg(l, APIC_ICR_LOW) = v32 & ~(u32)ICR_DELIVS;
+		if (x2apic)
+			*reg(l, APIC_ICR_HIGH) = (u32)(value >> 32);
+		send_ipi(vcpu, (u64)*reg(l, APIC_ICR_HIGH) << 32 | *reg(l, APIC_ICR_LOW), x2apic);
 		return 0;
 	case APIC_ICR_HIGH:
 		if (x2apic)
 			return -ENOENT;
-		vcpu->arch.lapic_icr = ((u64)(u32)value << 32) | (u32)vcpu->arch.lapic_icr;
+		*reg(l, APIC_ICR_HIGH) = v32 & 0xff000000U;
 		return 0;
-	case APIC_ID:
-	case APIC_VERSION:
-	case APIC_LDR:
-		return x2apic ? -ENOENT : 0; /* read-only in x2APIC mode: #GP */
+	case APIC_LVT_CMCI:
+	case APIC_LVT_TIMER:
+	case APIC_LVT_THERM:
+	case APIC_LVT_PERF:
+	case APIC_LVT_LINT0:
+	case APIC_LVT_LINT1:
+	case APIC_LVT_ERROR:
+		return write_lvt(vcpu, offset, v32);
+	case APIC_TIMER_ICR:
+		timer_load(l, v32);
+		return 0;
+	case APIC_TIMER_DCR:
+		timer_set_divisor(l, v32);
+		return 0;
+	case APIC_SELF_IPI:
+		if (!x2apic)
+			return 0; /* reserved in the xAPIC page */
+		if ((u8)v32 < 16)
+			set_error(vcpu, ESR_SEND_ILLEGAL);
+		else
+			post_vector(vcpu, (u8)v32, false);
+		return 0;
 	default:
-		return offset < 0x400 ? 0 : -ENOENT;
+		/* Read-only or reserved: #GP in x2APIC mode, ignored in the xAPIC page. */
+		return x2apic || offset >= 0x400 ? -ENOENT : 0;
 	}
+}
+
+static void snapshot(struct vlapic *l);
+
+static int write_reg(struct vcpu *vcpu, u32 offset, bool x2apic, u64 value)
+{
+	int err = write_reg_rules(vcpu, offset, x2apic, value);
+
+	snapshot(lapic(vcpu));
+	return err;
 }
 
 /*
@@ -177,48 +735,212 @@ static bool x2apic_msr_ok(u32 msr, bool write)
 
 int vlapic_msr_read(struct vcpu *vcpu, u32 msr, u64 *value)
 {
-	if (!x2apic_mode(vcpu) || !x2apic_msr_ok(msr, false))
+	if (!vlapic_x2apic_mode(vcpu) || !x2apic_msr_ok(msr, false))
 		return -EFAULT;
 	return read_reg(vcpu, (msr - X2APIC_MSR_FIRST) << 4, true, value) ? -EFAULT : 0;
 }
 
+/* The bits of an x2APIC register WRMSR may set; any other is #GP (11.12.1.3). */
+static u64 x2apic_write_mask(u32 offset)
+{
+	switch (offset) {
+	case APIC_TPR:
+	case APIC_SELF_IPI:
+		return 0xff;
+	case APIC_EOI:
+	case APIC_ESR:
+		return 0; /* written with 0 only */
+	case APIC_SVR:
+		return 0x1ff; /* no EOI-broadcast suppression (version bit 24 clear) */
+	case APIC_ICR_LOW:
+		/* Vector, mode, destination mode, level, trigger, shorthand; 32-bit ID. */
+		return 0xffffffff00000000ULL | 0xfff | ICR_LEVEL_ASSERT | ICR_TRIGGER_LEVEL |
+		       (3ULL << 18);
+	case APIC_LVT_TIMER:
+		return LVT_VECTOR | LVT_DELIVS | LVT_MASKED | LVT_TIMER_MODE;
+	case APIC_LVT_LINT0:
+	case APIC_LVT_LINT1:
+		return LVT_VECTOR | LVT_DM | LVT_DELIVS | LVT_POLARITY | LVT_REMOTE_IRR |
+		       LVT_LEVEL | LVT_MASKED;
+	case APIC_LVT_ERROR:
+		return LVT_VECTOR | LVT_DELIVS | LVT_MASKED;
+	case APIC_LVT_CMCI:
+	case APIC_LVT_THERM:
+	case APIC_LVT_PERF:
+		return LVT_VECTOR | LVT_DM | LVT_DELIVS | LVT_MASKED;
+	case APIC_TIMER_DCR:
+		return 0xb;
+	default:
+		return 0xffffffffULL;
+	}
+}
+
 int vlapic_msr_write(struct vcpu *vcpu, u32 msr, u64 value)
 {
-	if (!x2apic_mode(vcpu) || !x2apic_msr_ok(msr, true))
+	if (!vlapic_x2apic_mode(vcpu) || !x2apic_msr_ok(msr, true))
+		return -EFAULT;
+	if (value & ~x2apic_write_mask((msr - X2APIC_MSR_FIRST) << 4))
 		return -EFAULT;
 	return write_reg(vcpu, (msr - X2APIC_MSR_FIRST) << 4, true, value) ? -EFAULT : 0;
 }
 
-void vlapic_reset(struct vcpu *vcpu)
+u64 vlapic_get_cr8(struct vcpu *vcpu)
 {
-	vcpu->arch.lapic_svr = 0xff; /* software disabled, vector 0xff (11.9) */
-	vcpu->arch.lapic_icr = 0;
+	return (*reg(lapic(vcpu), APIC_TPR) >> 4) & 0xf;
 }
 
-/* xAPIC page: 32-bit accesses to 16-byte aligned registers (11.4.1). */
+void vlapic_set_cr8(struct vcpu *vcpu, u64 cr8)
+{
+	struct vlapic *l = lapic(vcpu);
+
+	*reg(l, APIC_TPR) = (u32)(cr8 & 0xf) << 4;
+	update_ppr(l);
+}
+
+/* What write_reg last left in the registers, for the APIC-write path. */
+static void snapshot(struct vlapic *l)
+{
+	if (!l->apicv)
+		return;
+	for (u32 i = 0; i < 64; i++)
+		l->accepted[i] = l->regs[i * 4];
+}
+
+void vlapic_apic_write(struct vcpu *vcpu, u32 offset)
+{
+	struct vlapic *l = lapic(vcpu);
+	u32 value;
+
+	offset &= 0x3f0;
+	/*
+	 * The CPU stored the guest's value already: put back what the register held and
+	 * write it as any other path does, so the register's rules (read-only bits, a
+	 * timer mode change) see the old and the new value.
+	 */
+	value = *reg(l, offset);
+	*reg(l, offset) = l->accepted[offset >> 4];
+	if (offset == APIC_EOI)
+		eoi(vcpu);
+	else
+		write_reg(vcpu, offset, vlapic_x2apic_mode(vcpu), value);
+	snapshot(l);
+}
+
+/* The registers of the xAPIC page, one bit per 16-byte slot below 0x400 (table 11-1). */
+static const u64 xapic_registers = X2(0x02) | X2(0x03) | X2(0x08) | X2(0x09) | X2(0x0a) | X2(0x0b) |
+				   X2(0x0c) | X2(0x0d) | X2(0x0e) | X2(0x0f) |
+				   (0xffffffULL << 0x10) | X2(0x28) | (0xffULL << 0x2f) |
+				   (0x7ULL << 0x37) | X2(0x3e);
+
+int vlapic_mmio_access(struct vcpu *vcpu, u32 offset, bool write, u64 *value, u32 size)
+{
+	u64 v = 0;
+
+	/* An access to a reserved offset latches "illegal register address" (11.5.3). */
+	if (!vlapic_x2apic_mode(vcpu) && sw_enabled(vcpu) &&
+	    (offset >= 0x400 || !((xapic_registers >> (offset >> 4)) & 1)))
+		set_error(vcpu, ESR_ILLEGAL_REG);
+
+	/* 32-bit accesses to 16-byte aligned registers (11.4.1); others are ignored. */
+	if (vlapic_x2apic_mode(vcpu) || !hw_enabled(vcpu) || size != 4 || (offset & 0xf)) {
+		if (!write)
+			*value = 0;
+		return 0;
+	}
+	if (write)
+		return write_reg(vcpu, offset, false, (u32)*value), 0;
+	*value = read_reg(vcpu, offset, false, &v) ? 0 : (u32)v;
+	return 0;
+}
+
+/* Page contents that depend on the mode: ID and LDR (11.12.5.1). */
+static void load_mode_registers(struct vcpu *vcpu)
+{
+	struct vlapic *l = lapic(vcpu);
+
+	if (vlapic_x2apic_mode(vcpu)) {
+		*reg(l, APIC_ID) = vcpu->id;
+		*reg(l, APIC_LDR) = x2apic_ldr(vcpu->id);
+		*reg(l, APIC_DFR) = 0;
+	} else {
+		*reg(l, APIC_ID) = vcpu->id << 24;
+	}
+}
+
+static void reset_registers(struct vcpu *vcpu)
+{
+	struct vlapic *l = lapic(vcpu);
+
+	timer_disarm(l);
+	for (u32 i = 0; i < 1024; i++)
+		l->regs[i] = 0;
+	*reg(l, APIC_VERSION) = APIC_VERSION_VALUE;
+	*reg(l, APIC_DFR) = 0xffffffffU;
+	*reg(l, APIC_SVR) = 0xff; /* software disabled, vector 0xff (11.4.7.1) */
+	mask_all_lvts(l);
+	l->esr_pending = 0;
+	l->tmr_changed = true;
+	l->irr_changed = true;
+	load_mode_registers(vcpu);
+	snapshot(l);
+}
+
+void vlapic_base_changed(struct vcpu *vcpu, u64 old_base)
+{
+	/* Disabling the APIC resets it, as INIT does, but keeps the ID (11.4.3). */
+	if ((old_base & APIC_BASE_EN) && !hw_enabled(vcpu))
+		reset_registers(vcpu);
+	else
+		load_mode_registers(vcpu);
+	snapshot(lapic(vcpu));
+	vcpu_vendor_apic_mode_changed(vcpu);
+}
+
+void vlapic_reset(struct vcpu *vcpu)
+{
+	struct vlapic *l = lapic(vcpu);
+
+	if (!l->timer.fn)
+		timer_init(&l->timer, timer_fired, vcpu, vcpu->pcpu);
+	reset_registers(vcpu);
+	for (u32 i = 0; i < 4; i++) {
+		__atomic_store_n(&l->posted[i], 0, __ATOMIC_SEQ_CST);
+		__atomic_store_n(&l->posted_level[i], 0, __ATOMIC_SEQ_CST);
+	}
+	__atomic_store_n(&l->nmi_pending, 0, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&l->extint, false, __ATOMIC_SEQ_CST);
+}
+
+/* xAPIC page on the MMIO bus (the software path, and APIC-access exits). */
 static int xapic_access(void *device, struct io_request *req)
 {
 	struct vcpu *vcpu = vcpu_on_pcpu(arch_cpu_id());
-	u32 offset = (u32)(req->addr - VLAPIC_BASE);
-	u64 value = 0;
 
-	if (!vcpu || vcpu->vm != device || x2apic_mode(vcpu) ||
-	    !(vcpu->arch.apic_base & APIC_BASE_EN))
-		goto ignore;
-	if (req->size != 4 || (offset & 0xf))
-		goto ignore;
-	if (req->write)
-		write_reg(vcpu, offset, false, req->value);
-	else
-		req->value = read_reg(vcpu, offset, false, &value) ? 0 : (u32)value;
-	return 0;
-ignore:
-	if (!req->write)
-		req->value = 0;
-	return 0;
+	if (!vcpu || vcpu->vm != device) {
+		if (!req->write)
+			req->value = 0;
+		return 0;
+	}
+	return vlapic_mmio_access(vcpu, (u32)(req->addr - VLAPIC_BASE), req->write, &req->value,
+				  req->size);
 }
 
 int vlapic_attach(struct vm *vm)
 {
 	return io_bus_register(&vm->mmio, VLAPIC_BASE, 0x1000, xapic_access, vm, "local APIC");
+}
+
+void vlapic_dump(struct vcpu *vcpu)
+{
+	struct vlapic *l = lapic(vcpu);
+	int irr = vec_highest(l, APIC_IRR), isr = vec_highest(l, APIC_ISR);
+
+	pr_info("  lapic %s%s id %x tpr %02x ppr %02x svr %03x irr %d isr %d lvt-timer %08x "
+		"tmict %u tmcct %u nmi %u%s\n",
+		!hw_enabled(vcpu)	   ? "disabled"
+		: vlapic_x2apic_mode(vcpu) ? "x2apic"
+					   : "xapic",
+		l->apicv ? "+apicv" : "", vcpu->id, *reg(l, APIC_TPR), *reg(l, APIC_PPR),
+		*reg(l, APIC_SVR), irr, isr, *reg(l, APIC_LVT_TIMER), *reg(l, APIC_TIMER_ICR),
+		timer_ccr(l), l->nmi_pending, l->extint ? " extint" : "");
 }

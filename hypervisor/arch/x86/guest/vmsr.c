@@ -62,10 +62,18 @@ void vmsr_reset(struct vcpu *vcpu, bool power_on)
 	if (power_on) {
 		a->tsc_adjust = 0;
 		a->mtrr_def_type = 0;
-		a->apic_base =
-			APIC_BASE_DEFAULT | APIC_BASE_EN | (vcpu->id == 0 ? APIC_BASE_BSP : 0);
 		vcpu_vendor_set_tsc_offset(vcpu, 0);
+		vmsr_power_on_apic(vcpu);
+	} else {
+		vlapic_reset(vcpu);
 	}
+	vcpu_vendor_apic_mode_changed(vcpu);
+}
+
+void vmsr_power_on_apic(struct vcpu *vcpu)
+{
+	vcpu->arch.apic_base =
+		APIC_BASE_DEFAULT | APIC_BASE_EN | (vcpu->id == 0 ? APIC_BASE_BSP : 0);
 	vlapic_reset(vcpu);
 }
 
@@ -130,6 +138,9 @@ int vmsr_read(struct vcpu *vcpu, u32 msr, u64 *value)
 		return 0;
 	case MSR_IA32_APIC_BASE:
 		*value = a->apic_base;
+		return 0;
+	case MSR_IA32_TSC_DEADLINE:
+		*value = vlapic_get_tsc_deadline(vcpu);
 		return 0;
 	case MSR_IA32_FEATURE_CONTROL:
 		/* Locked with VMX disabled: nested VMX is not offered. */
@@ -198,7 +209,13 @@ int vmsr_write(struct vcpu *vcpu, u32 msr, u64 value)
 		if ((a->apic_base & APIC_BASE_EXTD) && (value & APIC_BASE_EN) &&
 		    !(value & APIC_BASE_EXTD))
 			return -EFAULT;
+		offset = a->apic_base;
 		a->apic_base = value;
+		if (offset != value)
+			vlapic_base_changed(vcpu, offset);
+		return 0;
+	case MSR_IA32_TSC_DEADLINE:
+		vlapic_set_tsc_deadline(vcpu, value, vcpu_vendor_get_tsc_offset(vcpu));
 		return 0;
 	case MSR_IA32_BIOS_SIGN_ID: /* Linux writes 0 before reading the revision */
 		return 0;

@@ -37,14 +37,19 @@ u32 msr_bitmap_build(u8 bitmap[MSR_BITMAP_SIZE], const struct msr_policy_config 
 	return unreachable;
 }
 
-void msr_bitmap_pass(u8 bitmap[MSR_BITMAP_SIZE], u32 msr)
+void msr_bitmap_pass_one(u8 bitmap[MSR_BITMAP_SIZE], u32 msr, bool write)
 {
 	int bit = bit_index(msr);
 
 	if (bit < 0)
 		return;
-	bitmap[bit / 8] &= (u8) ~(1U << (bit % 8));
-	bitmap[2 * QUARTER + bit / 8] &= (u8) ~(1U << (bit % 8));
+	bitmap[(write ? 2 * QUARTER : 0) + bit / 8] &= (u8) ~(1U << (bit % 8));
+}
+
+void msr_bitmap_pass(u8 bitmap[MSR_BITMAP_SIZE], u32 msr)
+{
+	msr_bitmap_pass_one(bitmap, msr, false);
+	msr_bitmap_pass_one(bitmap, msr, true);
 }
 
 bool msr_bitmap_exits(const u8 bitmap[MSR_BITMAP_SIZE], u32 msr, bool write)

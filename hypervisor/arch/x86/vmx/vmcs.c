@@ -133,6 +133,11 @@ static int setup_controls(struct vcpu *vcpu)
 	vmcs_write(VMCS_MSR_BITMAP, (u64)vcpu->vm->arch.msr_bitmap);
 	vmcs_write(VMCS_IO_BITMAP_A, (u64)vcpu->vm->arch.io_bitmap);
 	vmcs_write(VMCS_IO_BITMAP_B, (u64)vcpu->vm->arch.io_bitmap + PAGE_SIZE);
+	/* NMI-window exiting needs virtual NMIs (SDM 26.2.1.1). */
+	vmx->nmi_window_ok =
+		(vmcs_read(VMCS_PIN_CTLS) & PIN_VIRTUAL_NMIS) &&
+		(msr_read(MSR_IA32_VMX_TRUE_PROCBASED_CTLS) >> 32 & PROC_NMI_WINDOW_EXIT);
+	vmx_apicv_setup(vcpu);
 
 	/*
 	 * TSC_AUX is switched through the MSR areas: the guest's value is loaded on entry
@@ -240,7 +245,6 @@ void vmcs_load_start_state(struct vcpu *vcpu, bool real_mode)
 	load_segments(s, real_mode);
 	memset(a->gpr, 0, sizeof(a->gpr));
 	a->cr2 = 0;
-	a->cr8 = 0;
 	a->exception.valid = false;
 	if (real_mode) {
 		/* EDX holds the processor signature after INIT; 0 is allowed for a VM. */

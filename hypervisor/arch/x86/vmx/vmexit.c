@@ -82,8 +82,7 @@ static __no_stack_protector int handle_cpuid(struct vcpu *vcpu)
 static int handle_hlt(struct vcpu *vcpu)
 {
 	vmx_skip_instruction(vcpu);
-	/* Nothing can interrupt the guest yet (no virtual interrupt controller): it sleeps
-	 * until a life-cycle request arrives. */
+	/* The vCPU sleeps until an interrupt it would take, an NMI or a request. */
 	return vcpu_halt(vcpu);
 }
 
@@ -212,6 +211,8 @@ const struct vmexit_entry vmexit_table[EXIT_REASON_COUNT] = {
 	[EXIT_TRIPLE_FAULT] = {"triple fault", handle_triple_fault},
 	[EXIT_INIT] = {"INIT signal", handle_init},
 	[EXIT_SIPI] = {"start-up IPI", NULL},
+	[EXIT_INTR_WINDOW] = {"interrupt window", vmx_handle_window},
+	[EXIT_NMI_WINDOW] = {"NMI window", vmx_handle_window},
 	[EXIT_TASK_SWITCH] = {"task switch", handle_task_switch},
 	[EXIT_CPUID] = {"CPUID", handle_cpuid},
 	[EXIT_GETSEC] = {"GETSEC", NULL},
@@ -227,6 +228,9 @@ const struct vmexit_entry vmexit_table[EXIT_REASON_COUNT] = {
 	[EXIT_MWAIT] = {"MWAIT", NULL},
 	[EXIT_MONITOR] = {"MONITOR", NULL},
 	[EXIT_PAUSE] = {"PAUSE", handle_pause},
+	[EXIT_APIC_ACCESS] = {"APIC access", vmx_handle_apic_access},
+	[EXIT_VIRTUALIZED_EOI] = {"virtualized EOI", vmx_handle_virtualized_eoi},
+	[EXIT_APIC_WRITE] = {"APIC write", vmx_handle_apic_write},
 	[EXIT_EPT_VIOLATION] = {"EPT violation", vmexit_ept_violation},
 	[EXIT_EPT_MISCONFIG] = {"EPT misconfiguration", vmexit_ept_misconfig},
 	[EXIT_XSETBV] = {"XSETBV", handle_xsetbv},

@@ -161,7 +161,7 @@ int vmexit_cr_access(struct vcpu *vcpu)
 			if (value >> 4)
 				err = -EFAULT;
 			else
-				a->cr8 = value;
+				vlapic_set_cr8(vcpu, value);
 		} else {
 			err = -EFAULT;
 		}
@@ -171,7 +171,7 @@ int vmexit_cr_access(struct vcpu *vcpu)
 			vm_guest_fatal(vcpu, "unexpected MOV from CR%u exit", n);
 			return -EIO;
 		}
-		write_gpr(vcpu, CRQ_GPR(q), a->cr8);
+		write_gpr(vcpu, CRQ_GPR(q), vlapic_get_cr8(vcpu));
 		break;
 	case CR_CLTS:
 		err = write_cr(vcpu, VCR0, a->cr0.virtual_value & ~X86_CR0_TS);

@@ -61,23 +61,6 @@ void vcpu_inject_exception(struct vcpu *vcpu, u8 vector, bool has_error_code, u3
 	*e = (struct pending_exception){true, vector, has_error_code, error_code};
 }
 
-void vmx_inject_pending(struct vcpu *vcpu)
-{
-	struct pending_exception *e = &vcpu->arch.exception;
-	u32 info;
-
-	if (!e->valid)
-		return;
-	info = INTR_INFO_VALID | INTR_TYPE_HW_EXC | e->vector;
-	/* Real-mode guests never get error codes (SDM 26.2.1.3). */
-	if (e->has_error_code && (vcpu->arch.cr0.virtual_value & X86_CR0_PE)) {
-		info |= INTR_INFO_ERR_VALID;
-		vmcs_write(VMCS_ENTRY_EXC_ERR, e->error_code);
-	}
-	vmcs_write(VMCS_ENTRY_INTR_INFO, info);
-	e->valid = false;
-}
-
 int vcpu_vendor_init(struct vcpu *vcpu)
 {
 	return vmcs_create(vcpu);
@@ -90,6 +73,9 @@ void vcpu_vendor_reset(struct vcpu *vcpu)
 	if (!vmx_vmptrld(vcpu->arch.vmx.vmcs))
 		panic("VMPTRLD of vm%u vcpu%u failed", vcpu->vm->id, vcpu->id);
 	vmcs_load_start_state(vcpu, real_mode);
+	/* Nothing of the previous run is delivered into the new one. */
+	vcpu->arch.vmx.reinject_info = 0;
+	vcpu->arch.exception.valid = false;
 	vcpu->arch.cpuid = (struct vcpuid_policy){
 		.vcpu_count = vcpu->vm->vcpu_count,
 		.vcpu_apic_id = vcpu->id,
@@ -134,7 +120,7 @@ void vcpu_vendor_run(struct vcpu *vcpu)
 	while (!vcpu->requests) {
 		int failed;
 
-		vmx_inject_pending(vcpu);
+		vmx_inject_events(vcpu);
 		failed = vmx_enter_guest(a->gpr, a->vmx.launched);
 		if (failed) {
 			report_entry_failure(vcpu, true);
@@ -147,6 +133,7 @@ void vcpu_vendor_run(struct vcpu *vcpu)
 			report_entry_failure(vcpu, false);
 			break;
 		}
+		vmx_save_idt_vectoring(vcpu);
 		if (vmexit_dispatch(vcpu, a->vmx.exit_reason & 0xffff))
 			break;
 	}

@@ -11,6 +11,7 @@
 #include <asm/cpu.h>
 #include <asm/msr-index.h>
 #include <asm/vmsr.h>
+#include <asm/vmx_internal.h>
 #include <asm/vmx_io_bitmap.h>
 #include <asm/vmx_msr_bitmap.h>
 
@@ -85,6 +86,8 @@ int vm_vendor_init(struct vm *vm)
 		err = build_msr_bitmap(vm);
 	if (!err)
 		err = build_io_bitmap(vm);
+	if (!err)
+		err = vmx_apicv_vm_init(vm);
 	if (err)
 		vm_vendor_destroy(vm);
 	return err;
@@ -99,4 +102,5 @@ void vm_vendor_destroy(struct vm *vm)
 	if (vm->arch.io_bitmap)
 		page_pool_free(&hv_pages, (paddr_t)vm->arch.io_bitmap, 2);
 	vm->arch.msr_bitmap = vm->arch.io_bitmap = NULL;
+	vmx_apicv_vm_destroy(vm);
 }

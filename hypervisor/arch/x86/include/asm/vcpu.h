@@ -10,9 +10,16 @@
 #define ASM_VCPU_H
 
 #include <bulkhead/types.h>
+#include <bulkhead/vioapic.h>
+#include <bulkhead/virq.h>
+#include <bulkhead/vpic.h>
+#include <bulkhead/vpit.h>
+#include <bulkhead/vpm.h>
+#include <bulkhead/vrtc.h>
 #include <asm/ept.h>
 #include <asm/vcpuid.h>
 #include <asm/vcr.h>
+#include <asm/vlapic.h>
 
 /* General registers in instruction-encoding order (SDM Vol 2A 2.1.5, table 2-2). */
 enum guest_gpr {
@@ -73,9 +80,14 @@ struct vcpu_vmx {
 	bool launched;
 	u32 exit_reason;
 	u64 exit_qualification;
-	u32 entry_ctls;	   /* cached: IA-32e mode guest changes with EFER.LMA */
-	u32 proc_ctls;	   /* cached: window exiting bits change */
-	u32 preempt_ticks; /* VMX-preemption timer period, 0 when the CPU has none */
+	u32 entry_ctls;	    /* cached: IA-32e mode guest changes with EFER.LMA */
+	u32 proc_ctls;	    /* cached: window exiting bits change */
+	u32 preempt_ticks;  /* VMX-preemption timer period, 0 when the CPU has none */
+	bool nmi_window_ok; /* NMI-window exiting available (needs virtual NMIs) */
+	/* An event whose delivery the last exit interrupted: delivered again on entry. */
+	u32 reinject_info;
+	u32 reinject_error;
+	u32 reinject_len;
 	/* Guest values, loaded on entry and stored on exit; host values loaded on exit. */
 	struct vmx_msr_entry guest_msrs[SWITCHED_MSR_COUNT] __attribute__((aligned(16)));
 	struct vmx_msr_entry host_msrs[SWITCHED_MSR_COUNT] __attribute__((aligned(16)));
@@ -87,17 +99,15 @@ struct vcpu_arch {
 	u64 cr2;      /* not in the VMCS: switched by hand around VM entry */
 	u64 xcr0;
 	struct vcr cr0, cr4;
-	u64 cr8;  /* the virtual TPR (no APIC virtualization yet) */
 	u64 efer; /* virtual EFER: what the guest wrote, LMA as the CPU set it */
 	u64 tsc_adjust;
 	u64 apic_base;
-	u32 lapic_svr; /* virtual LAPIC registers (guest/vlapic.c) */
-	u64 lapic_icr;
 	u64 mtrr_def_type;
 	struct pending_exception exception;
 	struct vcpuid_policy cpuid; /* what CPUID tells this vCPU (set at reset) */
 	struct vcpu_start_state start;
 	struct vcpu_vmx vmx;
+	struct vlapic vlapic; /* page aligned: last, so the rest stays packed */
 };
 
 /* vmx_entry.S finds host_rsp just past the register array it is given. */
@@ -110,6 +120,23 @@ struct vm_arch {
 	u8 *msr_bitmap;	      /* one page, shared by the VM's vCPUs */
 	u8 *io_bitmap;	      /* two pages: A then B */
 	u64 efer_guest_owned; /* EFER bits written through (the rest are the host's) */
+	/*
+	 * APIC virtualization (vmx/vmx_apicv.c): the APIC-access page mapped at the xAPIC
+	 * base, and a second MSR bitmap for x2APIC mode that lets the virtualized x2APIC
+	 * registers through. NULL without it.
+	 */
+	u8 *apic_access_page;
+	u8 *msr_bitmap_x2apic;
+	/* The PC platform every VM gets (guest/vplatform.c, bulkhead/virq.h). */
+	struct vpic vpic;
+	struct vioapic vioapic;
+	struct vpit vpit;
+	struct vrtc vrtc;
+	struct vpm vpm;
+	struct vm_isa_line {
+		struct vm *vm;
+		u32 irq;
+	} isa_lines[VM_ISA_IRQS];
 };
 
 struct vcpu;
@@ -158,6 +185,10 @@ u64 vcpu_vendor_get_pat(struct vcpu *vcpu);
 void vcpu_vendor_set_pat(struct vcpu *vcpu, u64 pat);
 u64 vcpu_vendor_get_tsc_aux(struct vcpu *vcpu);
 void vcpu_vendor_set_tsc_aux(struct vcpu *vcpu, u64 value);
+/* The vLAPIC changed mode (xAPIC, x2APIC, disabled): APIC virtualization follows. */
+void vcpu_vendor_apic_mode_changed(struct vcpu *vcpu);
+/* Whether something ends the vCPU's HLT now (an interrupt it would take, an NMI). */
+bool vcpu_vendor_has_event(struct vcpu *vcpu);
 /* Prints the guest state (debug shell, fatal VM errors); on the vCPU's own CPU. */
 void vcpu_vendor_dump(struct vcpu *vcpu);
 

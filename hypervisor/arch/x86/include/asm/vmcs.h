@@ -7,22 +7,23 @@
 #define ASM_VMCS_H
 
 /* 16-bit fields (B.1). */
-#define VMCS_VPID	    0x0000
-#define VMCS_GUEST_ES_SEL   0x0800
-#define VMCS_GUEST_CS_SEL   0x0802
-#define VMCS_GUEST_SS_SEL   0x0804
-#define VMCS_GUEST_DS_SEL   0x0806
-#define VMCS_GUEST_FS_SEL   0x0808
-#define VMCS_GUEST_GS_SEL   0x080a
-#define VMCS_GUEST_LDTR_SEL 0x080c
-#define VMCS_GUEST_TR_SEL   0x080e
-#define VMCS_HOST_ES_SEL    0x0c00
-#define VMCS_HOST_CS_SEL    0x0c02
-#define VMCS_HOST_SS_SEL    0x0c04
-#define VMCS_HOST_DS_SEL    0x0c06
-#define VMCS_HOST_FS_SEL    0x0c08
-#define VMCS_HOST_GS_SEL    0x0c0a
-#define VMCS_HOST_TR_SEL    0x0c0c
+#define VMCS_VPID	       0x0000
+#define VMCS_GUEST_ES_SEL      0x0800
+#define VMCS_GUEST_CS_SEL      0x0802
+#define VMCS_GUEST_SS_SEL      0x0804
+#define VMCS_GUEST_DS_SEL      0x0806
+#define VMCS_GUEST_FS_SEL      0x0808
+#define VMCS_GUEST_GS_SEL      0x080a
+#define VMCS_GUEST_LDTR_SEL    0x080c
+#define VMCS_GUEST_TR_SEL      0x080e
+#define VMCS_GUEST_INTR_STATUS 0x0810 /* RVI in 7:0, SVI in 15:8 */
+#define VMCS_HOST_ES_SEL       0x0c00
+#define VMCS_HOST_CS_SEL       0x0c02
+#define VMCS_HOST_SS_SEL       0x0c04
+#define VMCS_HOST_DS_SEL       0x0c06
+#define VMCS_HOST_FS_SEL       0x0c08
+#define VMCS_HOST_GS_SEL       0x0c0a
+#define VMCS_HOST_TR_SEL       0x0c0c
 
 /* 64-bit fields (B.2). */
 #define VMCS_IO_BITMAP_A	 0x2000
@@ -32,6 +33,9 @@
 #define VMCS_EXIT_MSR_LOAD_ADDR	 0x2008
 #define VMCS_ENTRY_MSR_LOAD_ADDR 0x200a
 #define VMCS_TSC_OFFSET		 0x2010
+#define VMCS_VIRTUAL_APIC_ADDR	 0x2012
+#define VMCS_APIC_ACCESS_ADDR	 0x2014
+#define VMCS_EOI_EXIT_BITMAP(n)	 (0x201c + 2 * (n))
 #define VMCS_EPTP		 0x201a
 #define VMCS_XSS_EXIT_BITMAP	 0x202c
 #define VMCS_GUEST_PHYS_ADDR	 0x2400
@@ -165,15 +169,19 @@ enum vmcs_seg { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_LDTR, SEG_TR
 #define PROC_SECONDARY	      (1U << 31)
 
 /* Secondary processor-based controls (25.6.2). */
-#define PROC2_EPT	      (1U << 1)
-#define PROC2_DESC_TABLE_EXIT (1U << 2)
-#define PROC2_RDTSCP	      (1U << 3)
-#define PROC2_VPID	      (1U << 5)
-#define PROC2_WBINVD_EXIT     (1U << 6)
-#define PROC2_UNRESTRICTED    (1U << 7)
-#define PROC2_PAUSE_LOOP_EXIT (1U << 10)
-#define PROC2_INVPCID	      (1U << 12)
-#define PROC2_XSAVES	      (1U << 20)
+#define PROC2_VIRT_APIC_ACCESS (1U << 0)
+#define PROC2_EPT	       (1U << 1)
+#define PROC2_DESC_TABLE_EXIT  (1U << 2)
+#define PROC2_RDTSCP	       (1U << 3)
+#define PROC2_VIRT_X2APIC      (1U << 4)
+#define PROC2_VPID	       (1U << 5)
+#define PROC2_WBINVD_EXIT      (1U << 6)
+#define PROC2_UNRESTRICTED     (1U << 7)
+#define PROC2_APIC_REG_VIRT    (1U << 8)
+#define PROC2_VIRT_INTR_DELIV  (1U << 9)
+#define PROC2_PAUSE_LOOP_EXIT  (1U << 10)
+#define PROC2_INVPCID	       (1U << 12)
+#define PROC2_XSAVES	       (1U << 20)
 
 /* VM-exit controls (25.7.1). */
 #define EXIT_SAVE_DEBUGCTL (1U << 2)

@@ -23,6 +23,9 @@ int vmsr_write(struct vcpu *vcpu, u32 msr, u64 value);
  * for an AP started by INIT and start-up IPIs (power_on false).
  */
 void vmsr_reset(struct vcpu *vcpu, bool power_on);
+/* The power-on state of the local APIC alone (IA32_APIC_BASE and the vLAPIC registers):
+ * for every vCPU as its VM starts, on any CPU. */
+void vmsr_power_on_apic(struct vcpu *vcpu);
 
 /* Guest-context MSRs no one else uses: passed through unless the policy says otherwise. */
 extern const u32 vmsr_default_passthrough[];

@@ -56,6 +56,11 @@ static inline void vmcs_clear_bits(u32 field, u64 bits)
 	vmcs_write(field, vmcs_read(field) & ~bits);
 }
 
+static inline void vmcs_set_bits(u32 field, u64 bits)
+{
+	vmcs_write(field, vmcs_read(field) | bits);
+}
+
 /* VMCLEAR/VMPTRLD: false on VMfail. */
 static inline bool vmx_vmclear(paddr_t vmcs)
 {

@@ -36,8 +36,18 @@ static inline void vmx_skip_instruction(struct vcpu *vcpu)
 	if (vmcs_read(VMCS_GUEST_INTERRUPTIBILITY) & 0x3)
 		vmcs_clear_bits(VMCS_GUEST_INTERRUPTIBILITY, 0x3);
 }
-/* Delivers the pending exception, if any, through the VM-entry interruption field. */
-void vmx_inject_pending(struct vcpu *vcpu);
+/* Event injection before each entry, and what it needs from each exit (vmx_intr.c). */
+void vmx_inject_events(struct vcpu *vcpu);
+void vmx_save_idt_vectoring(struct vcpu *vcpu);
+int vmx_handle_window(struct vcpu *vcpu);
+/* APIC virtualization (vmx_apicv.c): set up per vCPU, RVI/EOI-exit bitmap before entry. */
+int vmx_apicv_vm_init(struct vm *vm);
+void vmx_apicv_vm_destroy(struct vm *vm);
+void vmx_apicv_setup(struct vcpu *vcpu);
+void vmx_apicv_sync(struct vcpu *vcpu);
+int vmx_handle_apic_access(struct vcpu *vcpu);
+int vmx_handle_apic_write(struct vcpu *vcpu);
+int vmx_handle_virtualized_eoi(struct vcpu *vcpu);
 
 /* Exit handlers: return 0 to resume the guest. */
 typedef int (*vmexit_handler_t)(struct vcpu *vcpu);
