@@ -111,7 +111,8 @@ tools-test: | setup
 guest-test: | setup
 	$(Q)cd $(ROOT) && $(PYTHON) -m pytest -p no:cacheprovider tests/guests
 
-e2e-test: $(ISO)
+# The Linux guest (make linux, cached) is part of the e2e tests (tests/e2e/test_linux.py).
+e2e-test: $(ISO) linux
 	$(Q)cd $(ROOT)/tests/e2e && BULKHEAD_ELF=$(HV_ELF) BULKHEAD_BUILD=$(O) \
 		$(PYTHON) -m pytest -n $(E2E_JOBS) $(E2E_ARGS)
 

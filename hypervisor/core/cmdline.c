@@ -27,12 +27,16 @@ bool cmdline_find(const char *cmdline, const char *key, const char **value, size
 		if ((size_t)(end - word) < key_len || strncmp(word, key, key_len) != 0)
 			continue;
 		if (word + key_len == end) {
-			*value = end;
-			*len = 0;
+			if (value)
+				*value = end;
+			if (len)
+				*len = 0;
 			found = true;
 		} else if (word[key_len] == '=') {
-			*value = word + key_len + 1;
-			*len = (size_t)(end - *value);
+			if (value)
+				*value = word + key_len + 1;
+			if (len)
+				*len = (size_t)(end - (word + key_len + 1));
 			found = true;
 		}
 	}

@@ -5,8 +5,16 @@
  * one serial port carries all VMs and the hypervisor without mixing characters of
  * different lines. When the console is switched to a VM (debug shell), that VM's bytes
  * go out untouched and the other VMs' lines wait in their buffers until they fill.
+ *
+ * With "vm_console_time" on the hypervisor command line each line also carries the
+ * hypervisor's time at its first byte ("vm0| [    5.123456] ..."): the time base the
+ * tests use to check a guest's clock against (doc/testing.md).
  */
+#include <bulkhead/arch.h>
+#include <bulkhead/cmdline.h>
+#include <bulkhead/init.h>
 #include <bulkhead/log.h>
+#include <bulkhead/multiboot2.h>
 #include <bulkhead/printf.h>
 #include <bulkhead/spinlock.h>
 #include <bulkhead/string.h>
@@ -18,17 +26,35 @@
 struct vm_console_line {
 	char text[LINE_MAX];
 	size_t len;
+	u64 start_ns; /* hypervisor time of the line's first byte */
 };
 
 static struct vm_console_line lines[CONFIG_MAX_VMS];
 static spinlock_t console_lock = SPINLOCK_INIT;
 static int focus_vm = -1; /* -1: the hypervisor has the console */
 
+static bool show_time(void)
+{
+	static int show = -1;
+
+	if (show < 0)
+		show = cmdline_find(boot_info_get()->cmdline, "vm_console_time", NULL, NULL);
+	return show;
+}
+
 static void flush_line(u32 vm_id)
 {
 	struct vm_console_line *l = &lines[vm_id];
-	char out[LINE_MAX + 16];
-	int n = snprintf(out, sizeof(out), "vm%u| %.*s\n", vm_id, (int)l->len, l->text);
+	char out[LINE_MAX + 32];
+	int n;
+
+	if (show_time())
+		n = snprintf(out, sizeof(out), "vm%u| [%5llu.%06llu] %.*s\n", vm_id,
+			     (unsigned long long)(l->start_ns / 1000000000ULL),
+			     (unsigned long long)(l->start_ns / 1000 % 1000000), (int)l->len,
+			     l->text);
+	else
+		n = snprintf(out, sizeof(out), "vm%u| %.*s\n", vm_id, (int)l->len, l->text);
 
 	if (n > 0)
 		log_write_raw(out, (size_t)n < sizeof(out) ? (size_t)n : sizeof(out) - 1);
@@ -48,6 +74,8 @@ void vm_console_tx(void *ctx, u8 byte)
 	} else if (byte == '\n') {
 		flush_line(vm->id);
 	} else if (byte != '\r') {
+		if (!l->len)
+			l->start_ns = arch_time_ns();
 		l->text[l->len++] = (char)byte;
 		if (l->len == LINE_MAX)
 			flush_line(vm->id);

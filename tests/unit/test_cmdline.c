@@ -163,6 +163,15 @@ static void get_refuses_values_that_do_not_fit(void **state)
 	assert_string_equal(buf, "1");
 }
 
+/* Presence checks pass NULL for the value and its length ("noapicv", "vm_console_time"). */
+static void presence_only_with_null_outputs(void **state)
+{
+	(void)state;
+	assert_true(cmdline_find("a=1 noapicv b", "noapicv", NULL, NULL));
+	assert_true(cmdline_find("x=12", "x", NULL, NULL));
+	assert_false(cmdline_find("noapicvx", "noapicv", NULL, NULL));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -174,6 +183,7 @@ int main(void)
 		cmocka_unit_test(null_cmdline_and_empty_key),
 		cmocka_unit_test(get_copies_and_terminates),
 		cmocka_unit_test(get_refuses_values_that_do_not_fit),
+		cmocka_unit_test(presence_only_with_null_outputs),
 	};
 	return cmocka_run_group_tests_name("cmdline", tests, NULL, NULL);
 }

@@ -196,4 +196,3 @@ const char *ipis(void)
 	fake_env.ipi_count = 0;
 	return text;
 }
-

@@ -8,7 +8,7 @@
 /*
  * Finds the last occurrence of key (later words override earlier ones). On success
  * *value points into cmdline at the value (length *len, 0 for a bare "key") and true is
- * returned.
+ * returned. value and len may be NULL when only presence matters.
  */
 bool cmdline_find(const char *cmdline, const char *key, const char **value, size_t *len);
 /* Copies the value of key into buf (terminated); false if absent or too long. */
