@@ -5,6 +5,8 @@ No hypervisor here: the hypervisor-specific checks FAIL or SKIP (see README.md, 
 QEMU"), but the boot path, the output format, the probes, the exception dump, the trip to
 CPL 3, starting an AP (-smp 2), XSETBV (-cpu max), the heartbeat, the benchmark, all
 three reset methods and the serial link (COM2, with this test as the peer) are exercised.
+The platform tests (acpi, lapic, ipi, ioapic, ...) are in test_testguest_platform.py; the
+image is built once for both (conftest.py).
 The ELF64 image (testguest64.elf) cannot boot here (QEMU's -kernel takes ELF32 multiboot
 kernels only); its entry runs in the e2e tests under Bulkhead.
 
@@ -29,7 +31,6 @@ from typing import Callable, Iterator, Sequence
 
 import pytest
 
-HERE = Path(__file__).resolve().parent
 QEMU = "qemu-system-x86_64"
 BOOT_TIMEOUT = 60.0
 
@@ -70,6 +71,8 @@ LINE_KINDS = [
     re.compile(r"^testguest: regs( [a-z0-9]+=[0-9a-f]+)+$"),
     DONE_RE,
     re.compile(r"^testguest: reset: requesting (cf9|kbd|triple)$"),
+    re.compile(r"^testguest: shutdown: requesting S5: SLP_TYPa \d+ \| SLP_EN to PM1a_CNT "
+               r"0x[0-9a-f]+ \(0x[0-9a-f]+\)$"),
     ALIVE_RE,
     BENCH_RE,
     re.compile(r"^testguest: bench [a-z]+ skipped: .+$"),
@@ -127,31 +130,6 @@ class Boot:
     def index(self, line: str) -> int:
         assert line in self.lines, f"missing line {line!r} in:\n{self.text()}"
         return self.lines.index(line)
-
-
-@pytest.fixture(scope="module")
-def guest_build(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("guests")
-    res = subprocess.run(
-        ["make", "-C", str(HERE), f"O={out}"], capture_output=True, text=True, check=False
-    )
-    assert res.returncode == 0, f"build failed:\n{res.stdout}\n{res.stderr}"
-    assert "warning" not in (res.stdout + res.stderr).lower(), res.stdout + res.stderr
-    return out
-
-
-@pytest.fixture(scope="module")
-def guest_elf(guest_build: Path) -> Path:
-    elf = guest_build / "testguest.elf"
-    assert elf.is_file()
-    return elf
-
-
-@pytest.fixture(scope="module")
-def guest_elf64(guest_build: Path) -> Path:
-    elf = guest_build / "testguest64.elf"
-    assert elf.is_file()
-    return elf
 
 
 def boot(
@@ -457,8 +435,8 @@ def test_bench_skips_without_targets(guest_elf: Path) -> None:
 def test_bad_values_warn_and_default(guest_elf: Path) -> None:
     b = boot(
         guest_elf,
-        "name=w vcpus=x tests=cpuid,bogus deny_msrs=zz reset=nope apic=zz stray link=zz "
-        "heartbeat=1",
+        "name=w vcpus=x tests=cpuid,bogus deny_msrs=zz reset=nope shutdown=nope apic=zz stray "
+        "link=zz heartbeat=1",
     )
     assert_well_formed(b)
     warnings = [x for x in b.lines if x.startswith("testguest: warning: ")]
@@ -467,6 +445,7 @@ def test_bad_values_warn_and_default(guest_elf: Path) -> None:
         "testguest: warning: tests: unknown test 'bogus', ignored",
         "testguest: warning: deny_msrs: 'zz' is not a 32-bit hex MSR number, ignored",
         "testguest: warning: reset: unknown method 'nope' (cf9, kbd, triple), no reset",
+        "testguest: warning: shutdown: unknown method 'nope' (s5), no shutdown",
         "testguest: warning: apic: unknown mode 'zz' (auto, xapic, x2apic), using auto",
         "testguest: warning: word 'stray' is not key=value, ignored",
         "testguest: warning: link: 'zz' is not a hex port number (1-0xfff8), no link test",

@@ -2,7 +2,7 @@
 #include "check.h"
 #include "console.h"
 
-#define MSG_MAX 384
+#define MSG_MAX 512
 
 static unsigned int passed, failed;
 

@@ -15,6 +15,14 @@ static const char *const test_names[TEST_COUNT] = {
 	[TEST_HYPERCALL] = "hypercall",
 	[TEST_SMP] = "smp",
 	[TEST_LINK] = "link",
+	[TEST_ACPI] = "acpi",
+	[TEST_PMTIMER] = "pmtimer",
+	[TEST_LAPIC] = "lapic",
+	[TEST_IPI] = "ipi",
+	[TEST_IOAPIC] = "ioapic",
+	[TEST_PIC] = "pic",
+	[TEST_RTC] = "rtc",
+	[TEST_SCI] = "sci",
 	[TEST_SELFTEST] = "selftest",
 };
 
@@ -23,6 +31,11 @@ static const char *const reset_names[] = {
 	[RESET_CF9] = "cf9",
 	[RESET_KBD] = "kbd",
 	[RESET_TRIPLE] = "triple",
+};
+
+static const char *const shutdown_names[] = {
+	[SHUTDOWN_NONE] = "none",
+	[SHUTDOWN_S5] = "s5",
 };
 
 static const char *const apic_names[] = {
@@ -39,6 +52,11 @@ const char *test_name(enum test_id id)
 const char *reset_method_name(enum reset_method m)
 {
 	return m < ARRAY_SIZE(reset_names) ? reset_names[m] : "?";
+}
+
+const char *shutdown_method_name(enum shutdown_method m)
+{
+	return m < ARRAY_SIZE(shutdown_names) ? shutdown_names[m] : "?";
 }
 
 static void warn(struct guest_config *cfg, const char *fmt, ...)
@@ -145,6 +163,19 @@ static void parse_reset(struct guest_config *cfg, const char *value)
 	warn(cfg, "reset: unknown method '%s' (cf9, kbd, triple), no reset", value);
 }
 
+static void parse_shutdown(struct guest_config *cfg, const char *value)
+{
+	unsigned int m;
+
+	for (m = SHUTDOWN_S5; m < ARRAY_SIZE(shutdown_names); m++) {
+		if (!tg_strcmp(value, shutdown_names[m])) {
+			cfg->shutdown = m;
+			return;
+		}
+	}
+	warn(cfg, "shutdown: unknown method '%s' (s5), no shutdown", value);
+}
+
 static void parse_apic(struct guest_config *cfg, const char *value)
 {
 	unsigned int m;
@@ -192,6 +223,8 @@ static bool parse_word(struct guest_config *cfg, char *key, char *value)
 			warn(cfg, "pattern: '%s' is not a hex address, no pattern", value);
 	} else if (!tg_strcmp(key, "reset")) {
 		parse_reset(cfg, value);
+	} else if (!tg_strcmp(key, "shutdown")) {
+		parse_shutdown(cfg, value);
 	} else if (!tg_strcmp(key, "link")) {
 		if (!parse_u64(value, 16, &v) && v > 0 && v <= LINK_PORT_MAX) {
 			cfg->link_port = (u16)v;
@@ -283,6 +316,8 @@ void config_parse(const char *cmdline, struct guest_config *cfg)
 	}
 	if (!tests_given)
 		add_implied_tests(cfg);
+	if (cfg->shutdown != SHUTDOWN_NONE && cfg->heartbeat == 0)
+		warn(cfg, "shutdown: heartbeat=0 never ends, so the guest never shuts down");
 }
 
 void config_without_cmdline(const char *name, unsigned int vcpus, struct guest_config *cfg)

@@ -24,8 +24,17 @@ enum test_id {
 	TEST_MEM,
 	TEST_XCR,
 	TEST_HYPERCALL,
-	TEST_SMP,      /* in the default set only when vcpus > 1 */
-	TEST_LINK,     /* in the default set only with link= */
+	TEST_SMP,  /* in the default set only when vcpus > 1 */
+	TEST_LINK, /* in the default set only with link= */
+	/* The platform groups: never in the default set. */
+	TEST_ACPI,
+	TEST_PMTIMER,
+	TEST_LAPIC,
+	TEST_IPI,
+	TEST_IOAPIC,
+	TEST_PIC,
+	TEST_RTC,
+	TEST_SCI,
 	TEST_SELFTEST, /* not in the default set: deliberately faults (exercises the dump path) */
 	TEST_COUNT,
 };
@@ -48,6 +57,12 @@ enum reset_method {
 	RESET_TRIPLE,
 };
 
+/* shutdown=: how the guest powers its VM off at the very end. */
+enum shutdown_method {
+	SHUTDOWN_NONE,
+	SHUTDOWN_S5, /* ACPI S5: the DSDT's \_S5 SLP_TYP | SLP_EN to PM1a_CNT (and PM1b_CNT) */
+};
+
 struct guest_config {
 	char name[NAME_MAX_LEN];
 	unsigned int vcpus;
@@ -61,6 +76,7 @@ struct guest_config {
 	bool has_pattern;
 	u64 pattern_gpa;
 	enum reset_method reset;
+	enum shutdown_method shutdown;
 	bool has_link;
 	u16 link_port;		 /* base port of the 16550 wired to the peer VM */
 	char peer[NAME_MAX_LEN]; /* the peer's name= ("": any name) */
@@ -79,5 +95,6 @@ void config_parse(const char *cmdline, struct guest_config *cfg);
 void config_without_cmdline(const char *name, unsigned int vcpus, struct guest_config *cfg);
 const char *test_name(enum test_id id);
 const char *reset_method_name(enum reset_method m);
+const char *shutdown_method_name(enum shutdown_method m);
 
 #endif

@@ -17,32 +17,16 @@
  * The macros below are written so that they assemble to the same operation in 32-bit
  * and in 64-bit code (32-bit operands, addresses below 2 GiB).
  */
+#include "boot.h"
 #include "entry64.h"
 
 #define MB_HEADER_MAGIC	   0x1badb002
 #define MB_PAGE_ALIGN	   (1 << 0)
 #define MB_MEMORY_INFO	   (1 << 1)
 #define MB_HEADER_FLAGS	   (MB_PAGE_ALIGN | MB_MEMORY_INFO)
-#define SEL_CODE64	   0x08
-#define SEL_DATA	   0x10
-#define SEL_CODE32	   0x18
-#define CR0_PE		   (1 << 0)
-#define CR0_MP		   (1 << 1)
-#define CR0_EM		   (1 << 2)
-#define CR0_TS		   (1 << 3)
-#define CR0_ET		   (1 << 4)
-#define CR0_NE		   (1 << 5)
-#define CR0_NW		   (1 << 29)
-#define CR0_CD		   (1 << 30)
-#define CR0_PG		   (1 << 31)
-#define CR4_PAE		   (1 << 5)
-#define MSR_EFER	   0xc0000080
-#define EFER_LME	   (1 << 8)
 #define PTE_P_RW	   0x3
 #define PDE_2M		   0x83
 #define BOOT_PD_COUNT	   4
-#define CR0_CLEAR	   (CR0_CD | CR0_NW | CR0_TS | CR0_EM)
-#define CR0_SET		   (CR0_PE | CR0_MP | CR0_ET | CR0_NE | CR0_PG)
 
 .macro LOAD_DATA_SEGMENTS
 	movl	$SEL_DATA, %eax
@@ -212,6 +196,9 @@ gdt:
 	.quad	0x00cf92000000ffff	/* 0x10: flat data */
 	.quad	0x00cf9a000000ffff	/* 0x18: flat 32-bit code */
 gdt_end:
+	.if (gdt_end - gdt - 1) != GDT_LIMIT
+	.error "GDT_LIMIT (boot.h) does not match the GDT"
+	.endif
 gdt_desc:
 	.word	gdt_end - gdt - 1
 	.quad	gdt

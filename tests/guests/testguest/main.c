@@ -43,17 +43,36 @@ static unsigned int boot_count;
 
 typedef void (*test_fn)(void);
 
-static const test_fn tests[TEST_COUNT] = {
-	[TEST_CPUID] = test_cpuid,
-	[TEST_CR] = test_cr,
-	[TEST_MSR] = test_msr,
-	[TEST_IO] = test_io,
-	[TEST_MEM] = test_mem,
-	[TEST_XCR] = test_xcr,
-	[TEST_HYPERCALL] = test_hypercall,
-	[TEST_SMP] = test_smp,
-	[TEST_LINK] = test_link,
-	[TEST_SELFTEST] = test_selftest,
+/*
+ * The order the tests run in (tests= only selects). lapic and ipi run in two phases, the
+ * xAPIC one before smp and the x2APIC one after it: the only way from x2APIC back to
+ * xAPIC mode is disabling the APIC and enabling it again (SDM Vol 3A 11.12.5), which QEMU
+ * and Bochs do not allow, and smp (apic=auto) may switch to x2APIC.
+ */
+static const struct {
+	enum test_id id;
+	test_fn fn;
+} run_order[] = {
+	{TEST_CPUID, test_cpuid},
+	{TEST_CR, test_cr},
+	{TEST_MSR, test_msr},
+	{TEST_IO, test_io},
+	{TEST_MEM, test_mem},
+	{TEST_XCR, test_xcr},
+	{TEST_HYPERCALL, test_hypercall},
+	{TEST_ACPI, test_acpi},
+	{TEST_PMTIMER, test_pmtimer},
+	{TEST_LAPIC, test_lapic_xapic},
+	{TEST_IPI, test_ipi_xapic},
+	{TEST_SMP, test_smp},
+	{TEST_LINK, test_link},
+	{TEST_LAPIC, test_lapic_x2apic},
+	{TEST_IPI, test_ipi_x2apic},
+	{TEST_IOAPIC, test_ioapic},
+	{TEST_PIC, test_pic},
+	{TEST_RTC, test_rtc},
+	{TEST_SCI, test_sci},
+	{TEST_SELFTEST, test_selftest},
 };
 
 static unsigned int boot_counter_advance(void)
@@ -73,7 +92,7 @@ static unsigned int boot_counter_advance(void)
 static void print_banner(void)
 {
 	unsigned int i;
-	char tests_list[64] = "";
+	char tests_list[160] = "";
 	size_t len = 0;
 
 	for (i = 0; i < TEST_COUNT; i++) {
@@ -139,9 +158,9 @@ static void run_tests(void)
 {
 	unsigned int i;
 
-	for (i = 0; i < TEST_COUNT; i++) {
-		if (cfg.tests & BIT(i))
-			run_guarded(test_name(i), tests[i]);
+	for (i = 0; i < ARRAY_SIZE(run_order); i++) {
+		if (cfg.tests & BIT(run_order[i].id))
+			run_guarded(test_name(run_order[i].id), run_order[i].fn);
 	}
 }
 
@@ -267,6 +286,8 @@ static void __attribute__((noreturn)) run(void)
 	if (cfg.reset != RESET_NONE)
 		reset_step();
 	heartbeat();
+	if (cfg.shutdown != SHUTDOWN_NONE)
+		shutdown_step();
 	say("halted");
 	halt_forever();
 }

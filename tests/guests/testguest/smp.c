@@ -9,6 +9,7 @@
  * an AP that is already running must be ignored (9.4.4, 11.6.1 "STARTUP"): the slot's
  * run count stays 1.
  */
+#include "apic.h"
 #include "check.h"
 #include "console.h"
 #include "lib.h"
@@ -18,32 +19,11 @@
 
 #define T "smp"
 
-#define CPUID1_ECX_X2APIC   BIT(21)
-#define MSR_IA32_APIC_BASE  0x1b
-#define APIC_BASE_EXTD	    BIT(10)
-#define APIC_BASE_EN	    BIT(11)
-#define APIC_BASE_ADDR	    0x000ffffffffff000ULL
-#define MSR_X2APIC_SVR	    0x80f
-#define MSR_X2APIC_ICR	    0x830
-#define XAPIC_SVR	    0x0f0
-#define XAPIC_ICR_LO	    0x300
-#define XAPIC_ICR_HI	    0x310
-#define SVR_ENABLED	    0x1ff /* APIC software enabled, spurious vector 0xff */
-#define ICR_INIT	    (5 << 8)
-#define ICR_STARTUP	    (6 << 8)
-#define ICR_PENDING	    BIT(12) /* xAPIC only: delivery status */
-#define ICR_LEVEL_ASSERT    BIT(14)
-#define ICR_PENDING_SPINS   100000
 #define INIT_DELAY_US	    10000
 #define STARTUP_DELAY_US    200
 #define AP_TIMEOUT_MS	    2000
 #define RESTART_WAIT_MIN_MS 50
 #define RESTART_WAIT_FACTOR 8
-
-struct apic {
-	bool x2apic;
-	u64 mmio; /* xAPIC page */
-};
 
 static u64 ticks_per_ms;
 
@@ -60,7 +40,7 @@ static volatile struct smp_slot *slot(u64 page, unsigned int n)
 	return (volatile struct smp_slot *)(size_t)(page + SMP_SLOTS + n * SMP_SLOT_SIZE);
 }
 
-static bool page_in_ram(u64 page)
+bool smp_page_in_ram(u64 page)
 {
 	for (unsigned int i = 0; i < boot.mmap_count; i++) {
 		const struct ram_region *r = &boot.mmap[i];
@@ -72,120 +52,40 @@ static bool page_in_ram(u64 page)
 	return false;
 }
 
-/* Switches the local APIC to the mode apic= asks for. Returns NULL or what went wrong. */
-static const char *apic_setup(struct apic *a, char *why, size_t size)
+u64 smp_page(void)
 {
-	bool has_x2apic = cpuid(1).ecx & CPUID1_ECX_X2APIC;
-	u64 base = 0;
-	struct fault f;
-	char what[32];
+	u64 page = SMP_TRAMPOLINE_PAGE;
 
-	a->x2apic = cfg.apic == APIC_X2APIC || (cfg.apic == APIC_AUTO && has_x2apic);
-	if (a->x2apic && !has_x2apic)
-		return "apic=x2apic, but CPUID.1:ECX bit 21 (x2APIC) is clear";
-	f = probe_rdmsr(MSR_IA32_APIC_BASE, &base);
-	if (!fault_none(f)) {
-		tg_snprintf(why, size, "RDMSR IA32_APIC_BASE raised %s",
-			    fault_describe(f, what, sizeof(what)));
-		return why;
-	}
-	/* Valid transitions only (11.12.5): x2APIC -> disabled -> xAPIC -> x2APIC. */
-	if (!a->x2apic && (base & APIC_BASE_EXTD)) {
-		base &= ~(APIC_BASE_EN | APIC_BASE_EXTD);
-		f = probe_wrmsr(MSR_IA32_APIC_BASE, base);
-	}
-	if (fault_none(f) && !(base & APIC_BASE_EN)) {
-		base |= APIC_BASE_EN;
-		f = probe_wrmsr(MSR_IA32_APIC_BASE, base);
-	}
-	if (fault_none(f) && a->x2apic && !(base & APIC_BASE_EXTD)) {
-		base |= APIC_BASE_EXTD;
-		f = probe_wrmsr(MSR_IA32_APIC_BASE, base);
-	}
-	if (!fault_none(f)) {
-		tg_snprintf(why, size, "writing IA32_APIC_BASE 0x%llx (%s mode) raised %s", base,
-			    a->x2apic ? "x2APIC" : "xAPIC", fault_describe(f, what, sizeof(what)));
-		return why;
-	}
-	a->mmio = base & APIC_BASE_ADDR;
-	if (a->x2apic)
-		f = probe_wrmsr(MSR_X2APIC_SVR, SVR_ENABLED);
-	else
-		f = probe_write32(a->mmio + XAPIC_SVR, SVR_ENABLED);
-	if (!fault_none(f)) {
-		tg_snprintf(why, size, "enabling the APIC in its SVR (%s 0x%llx) raised %s",
-			    a->x2apic ? "MSR" : "MMIO",
-			    a->x2apic ? (u64)MSR_X2APIC_SVR : a->mmio + XAPIC_SVR,
-			    fault_describe(f, what, sizeof(what)));
-		return why;
-	}
-	return NULL;
+	if (boot.info_addr >= page && boot.info_addr < page + 0x1000)
+		page = SMP_TRAMPOLINE_FALLBACK;
+	return page;
 }
 
-/* xAPIC: waits (bounded) until the previous IPI left; false when it did not. */
-static bool xapic_idle(const struct apic *a, struct fault *f)
+void smp_load_trampoline(u64 page, const u8 *start, const u8 *end)
 {
-	u32 icr = 0;
-
-	for (unsigned int i = 0; i < ICR_PENDING_SPINS; i++) {
-		*f = probe_read32(a->mmio + XAPIC_ICR_LO, &icr);
-		if (!fault_none(*f) || !(icr & ICR_PENDING))
-			return true;
-		cpu_pause();
-	}
-	return false;
+	memset((void *)(size_t)page, 0, 0x1000);
+	memcpy((void *)(size_t)page, start, (size_t)(end - start));
 }
 
-/* Sends one IPI to APIC ID dest. Returns NULL or what went wrong. */
-static const char *send_ipi(const struct apic *a, u32 dest, u32 icr, char *why, size_t size)
-{
-	const char *name = (icr & 0x700) == ICR_INIT ? "INIT" : "STARTUP";
-	struct fault f = {.vector = FAULT_NONE};
-	char what[32];
-
-	if (a->x2apic) {
-		f = probe_wrmsr(MSR_X2APIC_ICR, ((u64)dest << 32) | icr);
-	} else {
-		if (!xapic_idle(a, &f)) {
-			tg_snprintf(why, size, "xAPIC ICR still busy before %s", name);
-			return why;
-		}
-		if (fault_none(f))
-			f = probe_write32(a->mmio + XAPIC_ICR_HI, dest << 24);
-		if (fault_none(f))
-			f = probe_write32(a->mmio + XAPIC_ICR_LO, icr);
-		if (fault_none(f) && !xapic_idle(a, &f)) {
-			tg_snprintf(why, size, "xAPIC ICR still busy after %s", name);
-			return why;
-		}
-	}
-	if (fault_none(f))
-		return NULL;
-	tg_snprintf(why, size, "sending %s through %s raised %s", name,
-		    a->x2apic ? "the x2APIC ICR (MSR 0x830)" : "the xAPIC ICR (MMIO)",
-		    fault_describe(f, what, sizeof(what)));
-	return why;
-}
-
-/*
- * INIT, STARTUP, STARTUP to AP n, then waits for its slot. Returns the TSC ticks from
- * the first STARTUP until the AP showed up, or 0 (why says what happened).
- */
-static u64 start_ap(const struct apic *a, u64 page, unsigned int n, char *why, size_t size)
+u64 smp_start_ap(u64 page, unsigned int n, u32 apic_id, char *why, size_t size)
 {
 	volatile u32 *target = (volatile u32 *)(size_t)(page + SMP_TARGET);
-	u32 startup = ICR_STARTUP | (u32)(page >> 12);
+	u32 startup = APIC_DM_STARTUP | (u32)(page >> 12);
 	u64 start, now, timeout = ticks_per_ms * AP_TIMEOUT_MS;
 
+	if (!ticks_per_ms) {
+		ticks_per_ms = tsc_ticks_per_ms();
+		timeout = ticks_per_ms * AP_TIMEOUT_MS;
+	}
 	*target = n;
-	if (send_ipi(a, n, ICR_INIT | ICR_LEVEL_ASSERT, why, size))
+	if (apic_send_ipi(apic_id, APIC_DM_INIT | APIC_ICR_LEVEL_ASSERT, why, size))
 		return 0;
 	delay_us(INIT_DELAY_US);
 	start = rdtsc();
-	if (send_ipi(a, n, startup, why, size))
+	if (apic_send_ipi(apic_id, startup, why, size))
 		return 0;
 	delay_us(STARTUP_DELAY_US);
-	if (!slot(page, n)->runs && send_ipi(a, n, startup, why, size))
+	if (!slot(page, n)->runs && apic_send_ipi(apic_id, startup, why, size))
 		return 0;
 	for (now = rdtsc(); now - start < timeout; now = rdtsc()) {
 		if (slot(page, n)->runs)
@@ -203,8 +103,7 @@ static u64 start_ap(const struct apic *a, u64 page, unsigned int n, char *why, s
  * Every AP that runs (halted in the trampoline) must have run once, although the MP
  * sequence sent it a second STARTUP; one more STARTUP each must not make it run again.
  */
-static void check_sipi_ignored(const struct apic *a, u64 page, const u64 *started, unsigned int aps,
-			       u64 slowest)
+static void check_sipi_ignored(u64 page, const u64 *started, unsigned int aps, u64 slowest)
 {
 	u64 wait = slowest * RESTART_WAIT_FACTOR, start;
 	unsigned int n, sent = 0, before;
@@ -222,7 +121,7 @@ static void check_sipi_ignored(const struct apic *a, u64 page, const u64 *starte
 					   "%sAP%u ran %u times after INIT and two STARTUPs",
 					   len ? ", " : "", n, before);
 		*(volatile u32 *)(size_t)(page + SMP_TARGET) = n;
-		if (send_ipi(a, n, ICR_STARTUP | (u32)(page >> 12), why, sizeof(why))) {
+		if (apic_send_ipi(n, APIC_DM_STARTUP | (u32)(page >> 12), why, sizeof(why))) {
 			check_fail(T, "sipi_ignored_when_running", "AP%u: %s", n, why);
 			return;
 		}
@@ -247,10 +146,10 @@ static void check_sipi_ignored(const struct apic *a, u64 page, const u64 *starte
 
 void test_smp(void)
 {
-	u64 page = SMP_TRAMPOLINE_PAGE, slowest = 0, started[SMP_MAX_APS + 1] = {0};
+	u64 page = smp_page(), slowest = 0, started[SMP_MAX_APS + 1] = {0};
 	unsigned int aps = cfg.vcpus - 1, n;
 	const char *err;
-	struct apic a;
+	bool x2apic;
 	char why[160], name[32];
 
 	if (cfg.vcpus < 2) {
@@ -259,8 +158,6 @@ void test_smp(void)
 	}
 	if (aps > SMP_MAX_APS)
 		aps = SMP_MAX_APS;
-	if (boot.info_addr >= page && boot.info_addr < page + 0x1000)
-		page = SMP_TRAMPOLINE_FALLBACK;
 	if (ap_trampoline_end - ap_trampoline > SMP_CODE_MAX) {
 		check_fail(T, "trampoline", "the trampoline (%zu bytes) is larger than %u bytes",
 			   (size_t)(ap_trampoline_end - ap_trampoline), SMP_CODE_MAX);
@@ -273,38 +170,39 @@ void test_smp(void)
 			page);
 		return;
 	}
-	if (!page_in_ram(page)) {
+	if (!smp_page_in_ram(page)) {
 		check_fail(T, "trampoline", "expected page 0x%llx to be RAM in the memory map",
 			   page);
 		return;
 	}
-	err = apic_setup(&a, why, sizeof(why));
+	err = apic_choose(&x2apic);
+	if (!err)
+		err = apic_enable(x2apic, why, sizeof(why));
 	if (err) {
 		check_fail(T, "apic_mode", "%s", err);
 		return;
 	}
 	ticks_per_ms = tsc_ticks_per_ms();
-	memset((void *)(size_t)page, 0, 0x1000);
-	memcpy((void *)(size_t)page, ap_trampoline, (size_t)(ap_trampoline_end - ap_trampoline));
+	smp_load_trampoline(page, ap_trampoline, ap_trampoline_end);
 
 	for (n = 1; n <= aps; n++) {
-		u64 ticks = start_ap(&a, page, n, why, sizeof(why));
+		u64 ticks = smp_start_ap(page, n, n, why, sizeof(why));
 		u32 id = slot(page, n)->apic_id;
 
 		tg_snprintf(name, sizeof(name), "ap%u_started", n);
 		if (!ticks) {
 			check_fail(T, name, "%s AP%u (APIC ID %u): %s",
-				   a.x2apic ? "x2APIC" : "xAPIC", n, n, why);
+				   apic.x2apic ? "x2APIC" : "xAPIC", n, n, why);
 			continue;
 		}
 		started[n] = ticks;
 		if (ticks > slowest)
 			slowest = ticks;
 		check_pass(T, name, "%s, %llu TSC ticks after the first STARTUP, vector 0x%llx",
-			   a.x2apic ? "x2APIC" : "xAPIC", ticks, page >> 12);
+			   apic.x2apic ? "x2APIC" : "xAPIC", ticks, page >> 12);
 		tg_snprintf(name, sizeof(name), "ap%u_apic_id", n);
 		check(id == n, T, name,
 		      "expected CPUID.1:EBX[31:24] = %u on AP%u in real mode, got %u", n, n, id);
 	}
-	check_sipi_ignored(&a, page, started, aps, slowest);
+	check_sipi_ignored(page, started, aps, slowest);
 }

@@ -27,6 +27,23 @@ struct smp_slot {
 };
 
 extern const u8 ap_trampoline[], ap_trampoline_end[];
+
+/*
+ * The trampoline page: SMP_TRAMPOLINE_PAGE, or the fallback when the multiboot
+ * information lies there.
+ */
+u64 smp_page(void);
+/* The page is RAM in the multiboot memory map. */
+bool smp_page_in_ram(u64 page);
+/* Zeroes the page (every slot) and copies the code [start, end) to its offset 0. */
+void smp_load_trampoline(u64 page, const u8 *start, const u8 *end);
+/*
+ * INIT, STARTUP, STARTUP (SDM Vol 3A 9.4.4.1) to the AP with APIC ID apic_id, whose slot
+ * is n, then waits (2000 ms of TSC) for its slot's run count. Returns the TSC ticks from
+ * the first STARTUP until the AP showed up, or 0 (why says what happened). The local
+ * APIC must be enabled (apic_enable()).
+ */
+u64 smp_start_ap(u64 page, unsigned int n, u32 apic_id, char *why, size_t size);
 #endif
 
 #endif

@@ -1,15 +1,18 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * Exception dispatch: an exception at CPL 3 while user_run() waits for one goes back to
- * it (user.h), then probe fixups (probe.h), then the unexpected-exception path. 64-bit
- * IDT gate layout: SDM Vol 3A 6.14.1.
+ * Vector dispatch: interrupts (and an NMI that a test has a handler for) go to irq.c;
+ * an exception on an AP halts that AP (irq.h); an exception at CPL 3 while user_run()
+ * waits for one goes back to it (user.h), then probe fixups (probe.h), then the
+ * unexpected-exception path. 64-bit IDT gate layout: SDM Vol 3A 6.14.1.
  */
 #include "trap.h"
 #include "check.h"
 #include "console.h"
+#include "irq.h"
 #include "probe.h"
 
 #define EXCEPTION_VECTORS 32
+#define IDT_VECTORS	  256
 #define SEL_CODE64	  0x08
 #define GATE_INTERRUPT	  0x8e /* present, DPL 0, 64-bit interrupt gate: IF stays clear */
 
@@ -28,12 +31,12 @@ struct table_desc {
 	u64 base;
 } __attribute__((packed));
 
-extern const u64 exception_stubs[EXCEPTION_VECTORS];
+extern const u64 vector_stubs[IDT_VECTORS];
 extern const struct probe_fixup __probe_fixup_start[], __probe_fixup_end[];
 
 volatile struct fault probe_fault;
 
-static struct idt_gate idt[EXCEPTION_VECTORS] __attribute__((aligned(16)));
+static struct idt_gate idt[IDT_VECTORS] __attribute__((aligned(16)));
 static struct jmp_ctx *recovery;
 static struct jmp_ctx *user_return;
 static struct trap_frame *user_frame;
@@ -72,13 +75,19 @@ const char *fault_describe(struct fault f, char *buf, size_t size)
 	return buf;
 }
 
-void trap_init(void)
+void trap_load_idt(void)
 {
 	struct table_desc desc = {.limit = sizeof(idt) - 1, .base = (u64)(size_t)idt};
+
+	asm volatile("lidt %0" : : "m"(desc) : "memory");
+}
+
+void trap_init(void)
+{
 	int v;
 
-	for (v = 0; v < EXCEPTION_VECTORS; v++) {
-		u64 addr = exception_stubs[v];
+	for (v = 0; v < IDT_VECTORS; v++) {
+		u64 addr = vector_stubs[v];
 
 		idt[v] = (struct idt_gate){
 			.offset_low = (u16)addr,
@@ -88,7 +97,7 @@ void trap_init(void)
 			.offset_high = (u32)(addr >> 32),
 		};
 	}
-	asm volatile("lidt %0" : : "m"(desc) : "memory");
+	trap_load_idt();
 }
 
 void trap_load_null_idt(void)
@@ -134,6 +143,9 @@ void exception_dispatch(struct trap_frame *tf)
 	struct fault f = {.vector = (int)tf->vector, .error_code = (u32)tf->error_code};
 	char what[32];
 
+	/* Before the fixups: an interrupt may arrive right before a probed instruction. */
+	if (irq_dispatch(tf))
+		return;
 	if ((tf->cs & 3) == 3 && user_return && handler_depth == 0) {
 		struct jmp_ctx *ctx = user_return;
 
@@ -147,6 +159,8 @@ void exception_dispatch(struct trap_frame *tf)
 		tf->rip = fix->resume;
 		return;
 	}
+	if (this_cpu() != 0)
+		irq_ap_exception(tf);
 	if (handler_depth++) {
 		/* An exception while reporting one: print as little as possible. */
 		say("fatal: nested exception #%s at rip 0x%llx", vector_name(f.vector), tf->rip);

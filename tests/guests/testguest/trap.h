@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * IDT for vectors 0-31 and what happens on an exception that no probe expected:
+ * IDT for all 256 vectors (interrupts: irq.h) and what happens on an exception that no
+ * probe expected:
  * a register dump line and a FAIL line, then the running test is abandoned (when a
  * test runs under run_guarded()) or the guest halts with "testguest: fatal".
  */
@@ -24,7 +25,10 @@ struct jmp_ctx {
 int tg_setjmp(struct jmp_ctx *ctx) __attribute__((returns_twice));
 void tg_longjmp(struct jmp_ctx *ctx, int value) __attribute__((noreturn));
 
+/* Fills the IDT and loads it. */
 void trap_init(void);
+/* Loads the IDT trap_init() filled (on an AP). */
+void trap_load_idt(void);
 
 /* Loads an IDT with limit 0: the next exception shuts the CPU down (triple fault). */
 void trap_load_null_idt(void);

@@ -1,22 +1,24 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * Exception entry for vectors 0-31 and a minimal setjmp/longjmp.
+ * Entry for all 256 vectors (exceptions 0-31, interrupts 32-255) and a minimal
+ * setjmp/longjmp.
  *
  * Every stub leaves the same frame (SDM Vol 3A 6.14.2, 64-bit interrupt stack frame,
  * plus a dummy error code where the CPU pushes none and the vector number), saves all
  * general-purpose registers below it and hands a struct trap_frame to
  * exception_dispatch(). That function may change the saved RIP (probe fixups) or never
- * return (longjmp to a test's recovery point). And the way to CPL 3 (user.h).
+ * return (longjmp to a test's recovery point); interrupts go on to irq.c. And the way
+ * to CPL 3 (user.h).
  */
 #include "user.h"
 
 	.text
 	.code64
 
-/* Vectors that push an error code (SDM Vol 3A 6.15, table 6-1). */
-.macro EXC_STUB vec
+/* Vectors that push an error code (SDM Vol 3A 6.15, table 6-1); interrupts push none. */
+.macro VECTOR_STUB vec
 	.balign 16
-exc_stub_\vec:
+vector_stub_\vec:
 	.if (\vec == 8) || (\vec >= 10 && \vec <= 14) || (\vec == 17) || (\vec == 21) || (\vec == 29) || (\vec == 30)
 	.else
 	pushq	$0
@@ -25,9 +27,17 @@ exc_stub_\vec:
 	jmp	exception_common
 .endm
 
-.irp vec, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-	EXC_STUB \vec
-.endr
+.macro VECTOR_ENTRY vec
+	.quad	vector_stub_\vec
+.endm
+
+	.altmacro
+	.set	vec, 0
+	.rept	256
+	VECTOR_STUB %vec
+	.set	vec, vec + 1
+	.endr
+	.noaltmacro
 
 exception_common:
 	pushq	%r15
@@ -113,8 +123,12 @@ user_iret:
 
 	.section .rodata
 	.balign 8
-	.globl	exception_stubs
-exception_stubs:
-.irp vec, 0,1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16,17,18,19,20,21,22,23,24,25,26,27,28,29,30,31
-	.quad	exc_stub_\vec
-.endr
+	.globl	vector_stubs
+vector_stubs:
+	.altmacro
+	.set	vec, 0
+	.rept	256
+	VECTOR_ENTRY %vec
+	.set	vec, vec + 1
+	.endr
+	.noaltmacro

@@ -30,3 +30,11 @@ bool uart_putc(u16 base, u8 c)
 	outb(base + UART_THR, c);
 	return empty;
 }
+
+void uart_flush(u16 base)
+{
+	unsigned int spin = 0;
+
+	while (!(inb(base + UART_LSR) & LSR_TEMT) && spin++ < THRE_SPIN_LIMIT)
+		cpu_pause();
+}

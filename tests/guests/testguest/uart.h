@@ -23,6 +23,7 @@
 #define LSR_DR	 0x01 /* a received byte waits in RBR */
 #define LSR_OE	 0x02 /* overrun: a received byte was lost (cleared by reading LSR) */
 #define LSR_THRE 0x20 /* THR empty: the next byte may be written */
+#define LSR_TEMT 0x40 /* THR and the shift register empty: everything is out */
 
 /* 8N1, 115200 baud (divisor 1), FIFOs on and cleared, DTR and RTS, interrupts off. */
 void uart_init(u16 base);
@@ -32,5 +33,8 @@ void uart_init(u16 base);
  * Returns false when it did not come.
  */
 bool uart_putc(u16 base, u8 c);
+
+/* Waits (bounded) until everything written has left the UART (LSR.TEMT). */
+void uart_flush(u16 base);
 
 #endif
