@@ -105,3 +105,6 @@ MSR_POLICY: tuple[MsrRule, ...] = (
             deny_ok=False),
 )
 X2APIC_MSRS = (0x800, 0x8FF)  # passthrough only with lapic-passthrough
+# Trapped even with lapic-passthrough (hypervisor/arch/x86/vmx/vmx_lapic_pt.c): the APIC
+# ID and LDR (the guest sees its vCPU index) and the ICR (IPIs reach only the VM's CPUs).
+X2APIC_ALWAYS_TRAPPED = frozenset({0x802, 0x80D, 0x830})

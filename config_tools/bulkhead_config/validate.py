@@ -36,7 +36,8 @@ from typing import Any, Iterable
 
 from . import acpi_tables
 from .errors import EXIT_BAD_INPUT, EXIT_OK, ConfigError, Problem
-from .ownership_policy import CR0_POLICY, CR4_POLICY, MSR_POLICY, X2APIC_MSRS
+from .ownership_policy import (CR0_POLICY, CR4_POLICY, MSR_POLICY, X2APIC_ALWAYS_TRAPPED,
+                               X2APIC_MSRS)
 from .scenario import MIB, Scenario, Vm, format_size, load_scenario
 
 HV_RESERVE_SIZE = 16 * MIB  # = HV_RESERVED_SIZE in hypervisor/include/bulkhead/layout.h
@@ -104,6 +105,7 @@ RULES: dict[str, str] = {
     "shmem-size": "size not a power of two of at least 2 MiB",
     "shmem-limit": "more than 64 shared-memory regions",
     "lapic-passthrough-not-real-time": "LAPIC passthrough on a standard VM",
+    "lapic-passthrough-pcpu0": "LAPIC passthrough on physical CPU 0 (the hypervisor's timers)",
     "cr0-host-owned": "a CR0 bit that must stay host-owned is guest-owned",
     "cr4-host-owned": "a CR4 bit that must stay host-owned is guest-owned",
     "msr-duplicate": "an MSR listed twice in a VM",
@@ -112,6 +114,7 @@ RULES: dict[str, str] = {
     "msr-guest-owned-policy": "guest-owned on a passthrough or deny entry",
     "msr-deny-forbidden": "deny on an MSR every guest needs emulated",
     "msr-x2apic-passthrough": "x2APIC MSRs passed through without lapic-passthrough",
+    "msr-x2apic-always-trapped": "the x2APIC ICR, ID or LDR passed through (always trapped)",
 }
 
 WARNING_RULES = frozenset({"board-cpus-limit", "board-name", "serial-console-missing"})
@@ -305,6 +308,12 @@ class _Checker:
                          "lapic-passthrough-not-real-time",
                          f"VM '{vm.name}' passes the LAPIC through but is not real-time",
                          "set <type>real-time</type> or remove lapic-passthrough")
+            if vm.lapic_passthrough and 0 in vm.cpu_affinity:
+                self.add(vm.line_of("cpu-affinity"), vm.path_of("cpu-affinity"),
+                         "lapic-passthrough-pcpu0",
+                         f"VM '{vm.name}' passes the LAPIC through on physical CPU 0, which "
+                         "keeps the hypervisor's timers (device models, debug shell)",
+                         "give the VM other physical CPUs")
 
     # ------------------------------------------------------------------ CPUs
 
@@ -739,6 +748,13 @@ class _Checker:
                              f"but the hypervisor must control them: {rule.reason}",
                              f"guest-owned may contain only {hex(rule.ownable)}"
                              if rule.ownable else "remove guest-owned")
+            elif msr.index in X2APIC_ALWAYS_TRAPPED and msr.policy == "passthrough":
+                self.add(msr.line, f"{msr.path}/@policy", "msr-x2apic-always-trapped",
+                         f"VM '{vm.name}' passes x2APIC {name} through, which the "
+                         "hypervisor always traps (the ICR: IPIs may reach only the VM's own "
+                         "CPUs; the ID and LDR: the guest sees its vCPU index)",
+                         "remove this <msr> entry: with lapic-passthrough every other "
+                         "x2APIC register passes through")
             elif X2APIC_MSRS[0] <= msr.index <= X2APIC_MSRS[1] and \
                     msr.policy == "passthrough" and not vm.lapic_passthrough:
                 self.add(msr.line, f"{msr.path}/@policy", "msr-x2apic-passthrough",

@@ -538,11 +538,13 @@ static void vcpu_service(struct vcpu *vcpu)
 		/* INIT: out of the guest, waiting for a start-up IPI (SDM Vol 3A 9.4.4). */
 		if (vcpu->state == VCPU_RUNNING)
 			vcpu->state = VCPU_OFFLINE;
+		vcpu_vendor_park(vcpu);
 		__atomic_fetch_and(&vcpu->requests, ~VCPU_REQ_INIT, __ATOMIC_SEQ_CST);
 	}
 	if (vcpu->requests & VCPU_REQ_PARK) {
 		if (vcpu->state == VCPU_RUNNING)
 			vcpu->state = VCPU_PARKED;
+		vcpu_vendor_park(vcpu); /* before the VM's devices and vLAPICs are reset */
 		__atomic_fetch_and(&vcpu->requests, ~VCPU_REQ_PARK, __ATOMIC_SEQ_CST);
 		if (vcpu->id != 0)
 			vcpu_kick(&vcpu->vm->vcpus[0]);

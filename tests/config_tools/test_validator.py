@@ -141,6 +141,10 @@ INVALID: dict[str, tuple[str, int, str, str]] = {
     "lapic_passthrough_standard": (
         "lapic-passthrough-not-real-time", 9, "/scenario/vm[@id='0']/lapic-passthrough",
         "VM 'alpha' passes the LAPIC through but is not real-time"),
+    "lapic_passthrough_pcpu0": (
+        "lapic-passthrough-pcpu0", 7, "/scenario/vm[@id='0']/cpu-affinity",
+        "VM 'alpha' passes the LAPIC through on physical CPU 0, which keeps the "
+        "hypervisor's timers (device models, debug shell)"),
     "memory_gpa_overlap": (
         "memory-gpa-overlap", 8, "/scenario/vm[@id='0']/memory/region[2]",
         "region 2 of VM 'alpha' (guest 0x2000000-0x6000000) overlaps its region 1 "
@@ -211,7 +215,12 @@ INVALID: dict[str, tuple[str, int, str, str]] = {
         "supported"),
     "msr_x2apic": (
         "msr-x2apic-passthrough", 9, "/scenario/vm[@id='0']/ownership/msr[1]/@policy",
-        "VM 'alpha' passes x2APIC MSR 0x830 through without lapic-passthrough"),
+        "VM 'alpha' passes x2APIC MSR 0x808 through without lapic-passthrough"),
+    "msr_x2apic_icr": (
+        "msr-x2apic-always-trapped", 10, "/scenario/vm[@id='0']/ownership/msr[1]/@policy",
+        "VM 'alpha' passes x2APIC MSR 0x830 through, which the hypervisor always traps (the "
+        "ICR: IPIs may reach only the VM's own CPUs; the ID and LDR: the guest sees its "
+        "vCPU index)"),
     "pci_assigned_twice": (
         "pci-assigned-twice", 16, "/scenario/vm[@id='1']/pci-passthrough/device[1]",
         "PCI device 0000:00:02.0 is passed through to VM 'sos' and already to VM "

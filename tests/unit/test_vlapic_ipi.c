@@ -363,6 +363,33 @@ static void hardware_disabled_apic_receives_nothing(void **state)
 	assert_string_equal(ipis(), "i1 i2");
 }
 
+/*
+ * LAPIC passthrough: a fixed vector for a vCPU whose x2APIC is passed through goes to its
+ * physical APIC (the backend), never into the vLAPIC's IRR; NMIs stay virtual.
+ */
+static void passthrough_vcpu_gets_vectors_from_the_physical_apic(void **state)
+{
+	(void)state;
+	sw_enable_all();
+	for (u32 i = 0; i < TEST_VCPUS; i++)
+		to_x2apic(vcpu(i));
+	vcpu(2)->arch.vlapic.passthrough = true;
+	send_ipi(vcpu(0), 2, ICR_FIXED | 0x61);
+	send_ipi(vcpu(0), 0, SH_OTHERS | ICR_FIXED | 0x62);
+	assert_int_equal(fake_env.pt_count, 2);
+	assert_int_equal(fake_env.pt_vectors[0], 0x61);
+	assert_ptr_equal(fake_env.pt_vcpus[0], vcpu(2));
+	assert_int_equal(fake_env.pt_vectors[1], 0x62);
+	assert_ptr_equal(fake_env.pt_vcpus[1], vcpu(2));
+	vlapic_sync(vcpu(2));
+	assert_int_equal(vlapic_highest_irr(vcpu(2)), -1);
+	/* The others got 0x62 the usual way. */
+	assert_string_equal(receivers(0x62), "1 3");
+	send_ipi(vcpu(0), 2, ICR_NMI);
+	assert_string_equal(nmi_receivers(), "2");
+	assert_int_equal(fake_env.pt_count, 2);
+}
+
 int main(void)
 {
 #define TEST(name) cmocka_unit_test_setup(name, vlapic_test_setup)
@@ -384,6 +411,7 @@ int main(void)
 		TEST(shorthands),
 		TEST(lowest_priority_picks_one_target),
 		TEST(hardware_disabled_apic_receives_nothing),
+		TEST(passthrough_vcpu_gets_vectors_from_the_physical_apic),
 	};
 #undef TEST
 	return cmocka_run_group_tests_name("vlapic_ipi", tests, NULL, NULL);

@@ -148,6 +148,40 @@ void lapic_timer_oneshot_us(u64 us)
 	lapic_write(APIC_TIMER_ICR, count ? (count > 0xffffffffULL ? 0xffffffffU : (u32)count) : 1);
 }
 
+void lapic_load_guest(const u32 *regs)
+{
+	static const u32 lvts[] = {APIC_LVT_TIMER, APIC_LVT_LINT0, APIC_LVT_LINT1, APIC_LVT_ERROR};
+
+	/* x2APIC only: the hypervisor runs the host's APIC in x2APIC mode when it can. */
+	msr_write(MSR_IA32_TSC_DEADLINE, 0);
+	lapic_write(APIC_TIMER_ICR, 0);
+	for (u32 i = 0; i < sizeof(lvts) / sizeof(lvts[0]); i++)
+		lapic_write(lvts[i], regs[lvts[i] >> 2]);
+	lapic_write(APIC_TIMER_DCR, regs[APIC_TIMER_DCR >> 2]);
+	lapic_write(APIC_TPR, regs[APIC_TPR >> 2]);
+	lapic_write(APIC_SVR, regs[APIC_SVR >> 2]);
+	lapic_write(APIC_ESR, 0);
+}
+
+void lapic_restore_host(void)
+{
+	msr_write(MSR_IA32_TSC_DEADLINE, 0);
+	lapic_write(APIC_TIMER_ICR, 0);
+	/* End whatever the guest left in service (ISR: 8 registers from 0x100). */
+	for (int n = 0; n < 256; n++) {
+		bool busy = false;
+
+		for (u32 r = 0; r < 8; r++)
+			busy |= lapic_read(0x100 + r * 0x10) != 0;
+		if (!busy)
+			break;
+		lapic_eoi();
+	}
+	lapic_init();
+	/* The guest overwrote the timer: program the hypervisor's next deadline again. */
+	timer_interrupt();
+}
+
 void arch_timer_set_deadline(u64 deadline)
 {
 	if (!deadline) {

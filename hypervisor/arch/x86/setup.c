@@ -182,7 +182,12 @@ void ap_entry(u64 cpu_id)
 
 void arch_kick_cpu(u32 cpu)
 {
-	if (cpu < pcpu_count && per_cpu(cpu)->state == CPU_ONLINE)
+	if (cpu >= pcpu_count || per_cpu(cpu)->state != CPU_ONLINE)
+		return;
+	/* A guest with the LAPIC passed through would take the kick vector itself. */
+	if (per_cpu(cpu)->kick_by_nmi)
+		lapic_send_ipi(per_cpu(cpu)->apic_id, APIC_DM_NMI);
+	else
 		lapic_send_ipi(per_cpu(cpu)->apic_id, APIC_DM_FIXED | VEC_KICK);
 }
 

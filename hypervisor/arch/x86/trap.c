@@ -116,6 +116,8 @@ void trap_dispatch(struct trap_frame *frame)
 		/* The panic path stops CPUs with an NMI. */
 		if (system_stopping())
 			arch_cpu_stop_self();
+		if (this_cpu()->kick_by_nmi)
+			return; /* a kick (arch_kick_cpu): the run loop looks at the requests */
 		pr_warn("cpu%u: unexpected NMI at RIP 0x%llx\n", this_cpu_id(),
 			(unsigned long long)frame->rip);
 		return;

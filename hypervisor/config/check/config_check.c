@@ -115,6 +115,9 @@ static void check_vm(size_t id, const struct vm_config *vm)
 		fail("CR4.VMXE/SMXE must stay host-owned", id, vm->name);
 	if (vm->lapic_passthrough && vm->type != VM_REAL_TIME)
 		fail("LAPIC passthrough on a VM that is not real-time", id, vm->name);
+	/* CPU 0 keeps the hypervisor's timers (the VMs' device models, the debug shell). */
+	if (vm->lapic_passthrough && (vm->pcpu_bitmap & 1))
+		fail("LAPIC passthrough on physical CPU 0", id, vm->name);
 	if (!vm->boot.kernel_tag && vm->load_order != VM_POST_LAUNCHED)
 		fail("no kernel module tag", id, vm->name);
 	if (vm->shmem_bitmap >> shmem_configs_count)

@@ -95,6 +95,15 @@ void vcpu_vendor_apic_mode_changed(struct vcpu *vcpu)
 	fake_env.apic_mode_vcpu = vcpu;
 }
 
+void vcpu_vendor_lapic_pt_deliver(struct vcpu *to, u8 vector)
+{
+	if (fake_env.pt_count < 16) {
+		fake_env.pt_vectors[fake_env.pt_count] = vector;
+		fake_env.pt_vcpus[fake_env.pt_count] = to;
+	}
+	fake_env.pt_count++;
+}
+
 /* --- The VM run time (core/vm.c). --- */
 
 void vm_warn(struct vm *vm, const char *fmt, ...)

@@ -58,6 +58,10 @@ struct fake_vm_env {
 
 	int apic_mode_changes; /* vcpu_vendor_apic_mode_changed(): how many, the last vCPU */
 	struct vcpu *apic_mode_vcpu;
+	/* vcpu_vendor_lapic_pt_deliver(): vectors sent to physical APICs, and to whom. */
+	int pt_count;
+	u8 pt_vectors[16];
+	struct vcpu *pt_vcpus[16];
 
 	u32 cpu_id;				/* arch_cpu_id() */
 	struct vcpu *on_pcpu[CONFIG_MAX_PCPUS]; /* vcpu_on_pcpu() */

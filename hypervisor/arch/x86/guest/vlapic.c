@@ -147,6 +147,13 @@ static void post_vector(struct vcpu *to, u8 vector, bool level)
 	struct vlapic *l = lapic(to);
 	u64 bit = 1ULL << (vector & 63);
 
+	/* LAPIC passthrough: the vCPU's physical APIC takes the vector (vmx_lapic_pt.c). */
+	if (__atomic_load_n(&l->passthrough, __ATOMIC_ACQUIRE)) {
+		if (vector >= 16)
+			vcpu_vendor_lapic_pt_deliver(to, vector);
+		return;
+	}
+
 	if (level)
 		__atomic_fetch_or(&l->posted_level[vector >> 6], bit, __ATOMIC_SEQ_CST);
 	else
@@ -344,6 +351,11 @@ static void timer_disarm(struct vlapic *l)
 	timer_stop(&l->timer);
 	l->timer_period = 0;
 	l->tsc_deadline = 0;
+}
+
+void vlapic_stop_timer(struct vcpu *vcpu)
+{
+	timer_disarm(lapic(vcpu));
 }
 
 /* Starts counting count * divisor ticks down from now (a TMICT write). */

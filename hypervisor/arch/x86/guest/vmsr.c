@@ -181,6 +181,10 @@ int vmsr_write(struct vcpu *vcpu, u32 msr, u64 value)
 
 	if (policy_denies(vcpu, msr))
 		return -EFAULT;
+	/* A passed-through TSC-deadline timer compares against the host's TSC: it stays. */
+	if ((msr == MSR_IA32_TSC || msr == MSR_IA32_TSC_ADJUST) &&
+	    vcpu->vm->config->lapic_passthrough)
+		return -EFAULT;
 	switch (msr) {
 	case MSR_IA32_TSC:
 		/* A TSC write moves IA32_TSC_ADJUST by the same amount (SDM Vol 3B 18.17.3). */

@@ -119,7 +119,12 @@ static u64 unix_time_now(void)
 int vm_arch_devices_init(struct vm *vm)
 {
 	struct vm_arch *a = &vm->arch;
-	u32 cpu = vm->vcpus[0].pcpu; /* device timers run where the boot vCPU runs */
+	/*
+	 * Device timers run where the boot vCPU runs, except in a VM with the LAPIC passed
+	 * through, whose CPUs take no hypervisor interrupts: there on CPU 0, which such a VM
+	 * never owns (config check).
+	 */
+	u32 cpu = vm->config->lapic_passthrough ? 0 : vm->vcpus[0].pcpu;
 	int err;
 
 	vpic_init(&a->vpic, pic_intr_changed, vm);

@@ -46,6 +46,15 @@ void msr_bitmap_pass_one(u8 bitmap[MSR_BITMAP_SIZE], u32 msr, bool write)
 	bitmap[(write ? 2 * QUARTER : 0) + bit / 8] &= (u8) ~(1U << (bit % 8));
 }
 
+void msr_bitmap_trap_one(u8 bitmap[MSR_BITMAP_SIZE], u32 msr, bool write)
+{
+	int bit = bit_index(msr);
+
+	if (bit < 0)
+		return; /* outside the two ranges: always exits */
+	bitmap[(write ? 2 * QUARTER : 0) + bit / 8] |= (u8)(1U << (bit % 8));
+}
+
 void msr_bitmap_pass(u8 bitmap[MSR_BITMAP_SIZE], u32 msr)
 {
 	msr_bitmap_pass_one(bitmap, msr, false);

@@ -70,6 +70,7 @@ static void setup_preemption_timer(struct vcpu_vmx *vmx)
 	if (!(vmcs_read(VMCS_PIN_CTLS) & PIN_PREEMPT_TIMER))
 		return;
 	vmx->preempt_ticks = ticks > 0xffffffffULL ? 0xffffffffU : ticks ? (u32)ticks : 1;
+	vmx->preempt_saved = vmx->preempt_ticks;
 	vmcs_write(VMCS_PREEMPTION_TIMER, vmx->preempt_ticks);
 }
 

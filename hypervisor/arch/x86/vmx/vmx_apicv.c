@@ -123,6 +123,7 @@ void vcpu_vendor_apic_mode_changed(struct vcpu *vcpu)
 	struct vm *vm = vcpu->vm;
 	u32 on = 0;
 
+	vmx_lapic_pt_mode_changed(vcpu);
 	if (!vcpu->arch.vlapic.apicv)
 		return;
 	/* One of the two at a time, by the guest's mode (SDM 26.2.1.1). */

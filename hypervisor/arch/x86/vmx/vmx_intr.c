@@ -93,6 +93,11 @@ static bool inject_exception(struct vcpu *vcpu)
 /* An external interrupt the guest would take now if it could: its vector, or -1. */
 static int pending_external(struct vcpu *vcpu, bool *extint)
 {
+	/* A vCPU with the LAPIC passed through gets its interrupts from the real one. */
+	if (vcpu->arch.vlapic.passthrough) {
+		*extint = false;
+		return -1;
+	}
 	*extint = vlapic_accepts_extint(vcpu) && vm_extint_pending(vcpu->vm);
 	if (*extint)
 		return 0;

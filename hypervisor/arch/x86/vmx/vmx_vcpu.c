@@ -61,6 +61,11 @@ void vcpu_inject_exception(struct vcpu *vcpu, u8 vector, bool has_error_code, u3
 	*e = (struct pending_exception){true, vector, has_error_code, error_code};
 }
 
+void vcpu_vendor_park(struct vcpu *vcpu)
+{
+	vmx_lapic_pt_leave(vcpu);
+}
+
 int vcpu_vendor_init(struct vcpu *vcpu)
 {
 	return vmcs_create(vcpu);
@@ -72,6 +77,7 @@ void vcpu_vendor_reset(struct vcpu *vcpu)
 
 	if (!vmx_vmptrld(vcpu->arch.vmx.vmcs))
 		panic("VMPTRLD of vm%u vcpu%u failed", vcpu->vm->id, vcpu->id);
+	vmx_lapic_pt_leave(vcpu);
 	vmcs_load_start_state(vcpu, real_mode);
 	/* Nothing of the previous run is delivered into the new one. */
 	vcpu->arch.vmx.reinject_info = 0;

@@ -88,6 +88,8 @@ int vm_vendor_init(struct vm *vm)
 		err = build_io_bitmap(vm);
 	if (!err)
 		err = vmx_apicv_vm_init(vm);
+	if (!err)
+		err = vmx_lapic_pt_vm_init(vm);
 	if (err)
 		vm_vendor_destroy(vm);
 	return err;
@@ -103,4 +105,5 @@ void vm_vendor_destroy(struct vm *vm)
 		page_pool_free(&hv_pages, (paddr_t)vm->arch.io_bitmap, 2);
 	vm->arch.msr_bitmap = vm->arch.io_bitmap = NULL;
 	vmx_apicv_vm_destroy(vm);
+	vmx_lapic_pt_vm_destroy(vm);
 }

@@ -66,7 +66,6 @@ static const struct vuart_config vm0_vuarts[] = {
 
 static const struct msr_policy_config vm0_msrs[] = {
 	{.index = 0x6e0, .policy = MSR_PASSTHROUGH, .guest_owned_mask = 0x0ULL},
-	{.index = 0x830, .policy = MSR_PASSTHROUGH, .guest_owned_mask = 0x0ULL},
 };
 
 // clang-format off
@@ -184,7 +183,7 @@ const struct vm_config vm_configs[] = {
 	 .ownership = {.cr0_guest_owned = 0x5001eULL,
 		       .cr4_guest_owned = 0x1070fULL,
 		       .msrs = vm0_msrs,
-		       .msr_count = 2},
+		       .msr_count = 1},
 	 .reset_policy = VM_POLICY_STOP,
 	 .bad_access_policy = VM_POLICY_STOP,
 	 .acpi_tables = vm0_acpi_tables,

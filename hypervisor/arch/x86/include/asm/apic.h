@@ -39,6 +39,14 @@
 #define APIC_DEST_ALLBUT  (3U << 18)
 
 int lapic_init(void); /* on each CPU */
+/*
+ * LAPIC passthrough (vmx/vmx_lapic_pt.c): hands the calling CPU's x2APIC to a guest with
+ * the guest's register values (an xAPIC-layout page: TPR, SVR, LVTs; the timer stopped),
+ * and takes it back for the hypervisor (in-service vectors ended, timer stopped, the
+ * hypervisor's own set-up reloaded).
+ */
+void lapic_load_guest(const u32 *regs);
+void lapic_restore_host(void);
 bool lapic_x2apic_mode(void);
 u32 lapic_read_id(void);
 void lapic_eoi(void);

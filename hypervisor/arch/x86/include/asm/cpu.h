@@ -45,6 +45,11 @@ struct per_cpu {
 	volatile u64 timer_ticks;
 	volatile u64 ipi_count;
 	u64 lapic_timer_khz; /* LAPIC timer input after the divider, 0 with TSC deadline */
+	/*
+	 * The CPU runs a vCPU whose local APIC is passed through: its interrupts go to the
+	 * guest, so kicks are NMIs (arch_kick_cpu) and an NMI outside the panic path is one.
+	 */
+	volatile bool kick_by_nmi;
 };
 
 extern struct per_cpu per_cpu_data[CONFIG_MAX_PCPUS];

@@ -80,10 +80,12 @@ struct vcpu_vmx {
 	bool launched;
 	u32 exit_reason;
 	u64 exit_qualification;
-	u32 entry_ctls;	    /* cached: IA-32e mode guest changes with EFER.LMA */
-	u32 proc_ctls;	    /* cached: window exiting bits change */
-	u32 preempt_ticks;  /* VMX-preemption timer period, 0 when the CPU has none */
-	bool nmi_window_ok; /* NMI-window exiting available (needs virtual NMIs) */
+	u32 entry_ctls;		/* cached: IA-32e mode guest changes with EFER.LMA */
+	u32 proc_ctls;		/* cached: window exiting bits change */
+	u32 preempt_ticks;	/* VMX-preemption timer period, 0 when the CPU has none */
+	u32 preempt_saved;	/* the period, kept while LAPIC passthrough turns it off */
+	bool exit_save_preempt; /* the exit control, likewise */
+	bool nmi_window_ok;	/* NMI-window exiting available (needs virtual NMIs) */
 	/* An event whose delivery the last exit interrupted: delivered again on entry. */
 	u32 reinject_info;
 	u32 reinject_error;
@@ -127,6 +129,8 @@ struct vm_arch {
 	 */
 	u8 *apic_access_page;
 	u8 *msr_bitmap_x2apic;
+	/* LAPIC passthrough (vmx/vmx_lapic_pt.c): the MSR bitmap once in x2APIC mode. */
+	u8 *msr_bitmap_lapic_pt;
 	/* The PC platform every VM gets (guest/vplatform.c, bulkhead/virq.h). */
 	struct vpic vpic;
 	struct vioapic vioapic;
@@ -187,6 +191,10 @@ u64 vcpu_vendor_get_tsc_aux(struct vcpu *vcpu);
 void vcpu_vendor_set_tsc_aux(struct vcpu *vcpu, u64 value);
 /* The vLAPIC changed mode (xAPIC, x2APIC, disabled): APIC virtualization follows. */
 void vcpu_vendor_apic_mode_changed(struct vcpu *vcpu);
+/* The vCPU leaves the guest for a while (stop, reset, INIT): hardware it lent goes back. */
+void vcpu_vendor_park(struct vcpu *vcpu);
+/* LAPIC passthrough: vector for a vCPU goes to its physical CPU's APIC (any CPU). */
+void vcpu_vendor_lapic_pt_deliver(struct vcpu *to, u8 vector);
 /* Whether something ends the vCPU's HLT now (an interrupt it would take, an NMI). */
 bool vcpu_vendor_has_event(struct vcpu *vcpu);
 /* Prints the guest state (debug shell, fatal VM errors); on the vCPU's own CPU. */

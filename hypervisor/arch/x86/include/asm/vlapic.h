@@ -41,6 +41,7 @@ struct vlapic {
 	u32 esr_pending;       /* errors since the last ESR write (11.5.3) */
 	u32 accepted[64];      /* registers 0-0x3f0 as last written (APIC-write exits) */
 	bool apicv;	       /* the CPU virtualizes registers and delivery (see above) */
+	bool passthrough;      /* the physical x2APIC is the guest's (vmx/vmx_lapic_pt.c) */
 	bool tmr_changed;      /* TMR changed since the backend last looked (EOI-exit bitmap) */
 	bool irr_changed;      /* IRR or ISR changed since the backend last looked (RVI, SVI) */
 	struct hv_timer timer; /* one-shot, periodic or TSC-deadline */
@@ -49,6 +50,8 @@ struct vlapic {
 	u64 tsc_deadline;      /* guest TSC of the armed deadline, 0: none */
 };
 
+/* Stops the vLAPIC timer (LAPIC passthrough: the physical one takes over). */
+void vlapic_stop_timer(struct vcpu *vcpu);
 /* Power-on/INIT state (SDM Vol 3A 11.4.7.1); the timer stops. */
 void vlapic_reset(struct vcpu *vcpu);
 /* x2APIC MSR access: 0, or -EFAULT for #GP (not in x2APIC mode, reserved, read-only). */

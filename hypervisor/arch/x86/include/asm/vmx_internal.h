@@ -41,6 +41,10 @@ void vmx_inject_events(struct vcpu *vcpu);
 void vmx_save_idt_vectoring(struct vcpu *vcpu);
 int vmx_handle_window(struct vcpu *vcpu);
 /* APIC virtualization (vmx_apicv.c): set up per vCPU, RVI/EOI-exit bitmap before entry. */
+int vmx_lapic_pt_vm_init(struct vm *vm);
+void vmx_lapic_pt_vm_destroy(struct vm *vm);
+void vmx_lapic_pt_mode_changed(struct vcpu *vcpu);
+void vmx_lapic_pt_leave(struct vcpu *vcpu);
 int vmx_apicv_vm_init(struct vm *vm);
 void vmx_apicv_vm_destroy(struct vm *vm);
 void vmx_apicv_setup(struct vcpu *vcpu);

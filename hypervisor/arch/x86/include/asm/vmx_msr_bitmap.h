@@ -22,6 +22,8 @@ u32 msr_bitmap_build(u8 bitmap[MSR_BITMAP_SIZE], const struct msr_policy_config 
 void msr_bitmap_pass(u8 bitmap[MSR_BITMAP_SIZE], u32 msr);
 /* Lets only reads (write=false) or only writes of msr through. */
 void msr_bitmap_pass_one(u8 bitmap[MSR_BITMAP_SIZE], u32 msr, bool write);
+/* Makes only reads (write=false) or only writes of msr exit. */
+void msr_bitmap_trap_one(u8 bitmap[MSR_BITMAP_SIZE], u32 msr, bool write);
 /* Whether a read (write=false) or write of msr exits under bitmap. */
 bool msr_bitmap_exits(const u8 bitmap[MSR_BITMAP_SIZE], u32 msr, bool write);
 /* The policy entry for msr, or NULL: not listed means trap and emulate. */
