@@ -243,4 +243,9 @@ void vcpu_vendor_dump(struct vcpu *vcpu)
 		(unsigned long long)vmcs_read(VMCS_GUEST_INTERRUPTIBILITY),
 		(unsigned long long)vmcs_read(VMCS_GUEST_ACTIVITY),
 		(unsigned long long)vcpu->exits);
+	pr_info("  rvi/svi %04llx pending injection %x\n",
+		(unsigned long long)(vcpu->arch.vlapic.apicv ? vmcs_read(VMCS_GUEST_INTR_STATUS)
+							     : 0),
+		vcpu->arch.vmx.reinject_info);
+	vlapic_dump(vcpu);
 }
