@@ -61,13 +61,16 @@ image: $(ISO)
 iso: $(ISO)
 
 # Scenario builds also build the test guest (tests/guests/), which scenarios can boot as
-# kernel-file="@build/guests/testguest.elf".
+# kernel-file="@build/guests/testguest.elf", and the Linux guest (make linux, cached) when
+# a scenario boots "@build/linux/..." (scenario_xmls/linux.xml).
 GUEST_ELF := $(O)/guests/testguest.elf
 $(GUEST_ELF): $(shell find $(ROOT)/tests/guests/testguest -type f) $(ROOT)/tests/guests/Makefile
 	$(Q)$(MAKE) -C $(ROOT)/tests/guests O=$(O)/guests
 
 $(ISO): $(HV_ELF) $(ROOT)/misc/mkiso.py $(KCONFIG_AUTOCONF) $(MODULES_LIST) \
 		$(if $(MODULES_LIST),$(GUEST_ELF)) | setup
+	$(Q)if [ -n "$(MODULES_LIST)" ] && grep -q '@build/linux/' "$(MODULES_LIST)"; then \
+		$(MAKE) -f $(ROOT)/Makefile O=$(O) linux; fi
 	@echo "  ISO     $(patsubst $(ROOT)/%,%,$@)"
 	$(Q)$(PYTHON) $(ROOT)/misc/mkiso.py --out $@ --hypervisor $(HV_ELF) --build-dir $(O) \
 		--cmdline "$(CONFIG_HV_CMDLINE)" $(if $(MODULES_LIST),--modules-from $(MODULES_LIST))

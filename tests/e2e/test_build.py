@@ -114,6 +114,11 @@ def test_sample_scenario_builds_and_boots_on_its_board(tmp_path: Path, scenario:
     """make BOARD=bochs SCENARIO=<sample>: validated, generated, checked, built; the image
     recognises the board it was generated for and reports the scenario's VMs."""
     out = tmp_path / "out"
+    if scenario == "linux":
+        # Its Linux guest is the main build's (make e2e-test built it): not rebuilt here.
+        out.mkdir()
+        (out / "linux").symlink_to(
+            Path(os.environ.get("BULKHEAD_BUILD", REPO / "build")) / "linux")
     result = make(f"O={out}", "BOARD=bochs", f"SCENARIO={scenario}", "-j2", "image")
     assert "CHECK   configuration tables" in result.stdout
     check = (out / "config-check.ok").read_text()
