@@ -43,6 +43,8 @@ struct fuzz_env {
 	u8 ram[DATA_SIZE];
 	unsigned int flags;
 	unsigned int accesses;
+	unsigned int reads, writes; /* successful callbacks, with the last values */
+	u64 read_value, write_value;
 	unsigned int fail_at;
 	u64 fail_code;
 };
@@ -162,6 +164,8 @@ static int cb_read(struct emul_ctx *ctx, u8 *buf, u64 la, unsigned int size, u64
 		return ret;
 	*value = 0;
 	memcpy(value, &buf[off], size);
+	env.reads++;
+	env.read_value = *value;
 	return 0;
 }
 
@@ -174,6 +178,8 @@ static int cb_write(struct emul_ctx *ctx, u8 *buf, u64 la, unsigned int size, u6
 	if (ret)
 		return ret;
 	memcpy(&buf[off], &value, size);
+	env.writes++;
+	env.write_value = value;
 	return 0;
 }
 
@@ -261,8 +267,10 @@ static u32 writable_regs(const struct instr *in)
 	if (in->dst.kind == OPND_REG && in->op != INSTR_CMP && in->op != INSTR_TEST &&
 	    in->op != INSTR_BT)
 		m |= 1U << in->dst.reg;
-	if (in->op == INSTR_XCHG && in->src.kind == OPND_REG)
+	if ((in->op == INSTR_XCHG || in->op == INSTR_XADD) && in->src.kind == OPND_REG)
 		m |= 1U << in->src.reg;
+	if (in->op == INSTR_CMPXCHG)
+		m |= 1U << X86_REG_RAX;
 	if (in->op == INSTR_MOVS || in->op == INSTR_LODS)
 		m |= 1U << X86_REG_RSI;
 	if (in->op == INSTR_MOVS || in->op == INSTR_STOS)
@@ -300,6 +308,79 @@ static void check_emulate(const struct instr *in, const struct emul_ctx *before,
 	for (i = 0; i < X86_NR_REGS; i++)
 		if (!(may_change & (1U << i)))
 			CHECK(after->gpr[i] == before->gpr[i]);
+}
+
+static u64 mask_of(unsigned int size)
+{
+	return size >= 8 ? ~0ULL : (1ULL << (8 * size)) - 1;
+}
+
+/* A register or immediate operand's value in a register state. */
+static u64 opnd_value(const struct instr_opnd *o, const struct emul_ctx *c)
+{
+	if (o->kind == OPND_IMM)
+		return o->imm & mask_of(o->size);
+	if (o->high8)
+		return (c->gpr[o->reg] >> 8) & 0xff;
+	return c->gpr[o->reg] & mask_of(o->size);
+}
+
+static bool same_reg(const struct instr_opnd *x, const struct instr_opnd *y)
+{
+	return x->kind == OPND_REG && y->kind == OPND_REG && x->reg == y->reg &&
+	       x->high8 == y->high8;
+}
+
+static bool is_arith(enum instr_op op)
+{
+	return (op >= INSTR_ADD && op <= INSTR_DEC) || op == INSTR_XADD || op == INSTR_CMPXCHG;
+}
+
+/*
+ * A completed arithmetic instruction against the host CPU running the same operation on
+ * the values the emulator read: the value written (to memory or the register), the other
+ * registers XADD and CMPXCHG write, and the status flags. This checks operand order,
+ * immediates and sizes end to end, not only instr_alu().
+ */
+static void check_against_host(const struct instr *in, const struct emul_ctx *before)
+{
+	const struct emul_ctx *after = &env.ctx;
+	const struct instr_opnd *dst = &in->dst, *src = &in->src;
+	unsigned int size = dst->size;
+	u64 a, b = 0, r = 0, fl = before->rflags, reg, acc;
+	bool writes = in->op != INSTR_CMP && in->op != INSTR_TEST;
+
+	if (dst->kind == OPND_MEM) {
+		CHECK(env.reads == 1);
+		a = env.read_value;
+	} else {
+		a = opnd_value(dst, before);
+	}
+	if (src->kind == OPND_MEM) {
+		CHECK(env.reads == 1);
+		b = env.read_value;
+	} else if (src->kind != OPND_NONE) {
+		b = opnd_value(src, before);
+	}
+	reg = b;
+	acc = before->gpr[X86_REG_RAX];
+	if (in->op == INSTR_XADD || in->op == INSTR_CMPXCHG) {
+		r = a;
+		host_rmw(in->op, size, &r, &reg, &acc, &fl);
+	} else {
+		CHECK(host_alu(in->op, size, a, b, &r, &fl));
+	}
+	CHECK((after->rflags & X86_RFLAGS_ARITH) == (fl & X86_RFLAGS_ARITH));
+	if (dst->kind == OPND_MEM)
+		CHECK(env.writes == (writes ? 1U : 0U) && (!writes || env.write_value == r));
+	else if (writes)
+		CHECK(opnd_value(dst, after) == r);
+	else
+		CHECK(env.writes == 0);
+	if (in->op == INSTR_XADD && !same_reg(src, dst))
+		CHECK(opnd_value(src, after) == reg);
+	if (in->op == INSTR_CMPXCHG && !(dst->kind == OPND_REG && dst->reg == X86_REG_RAX))
+		CHECK((after->gpr[X86_REG_RAX] & mask_of(size)) == (acc & mask_of(size)));
 }
 
 /* instr_alu() against the host CPU on values from the input. */
@@ -402,9 +483,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* REP string instructions run until done or REP_ROUNDS calls, like a caller would. */
 	for (round = 0; round < REP_ROUNDS; round++) {
 		before = env.ctx;
-		env.accesses = 0;
+		env.accesses = env.reads = env.writes = 0;
 		ret = instr_emulate(&in, &env.ctx);
 		check_emulate(&in, &before, ret);
+		if (ret == 0 && is_arith(in.op))
+			check_against_host(&in, &before);
 		if (ret != INSTR_EMUL_REP_MORE)
 			break;
 		env.fail_at = 0;

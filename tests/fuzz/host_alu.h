@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The reference for instr_alu(): runs the same operation on the host CPU (x86-64) and
- * returns its result and status flags. Used by tests/unit/test_instr_alu.c and the
- * fuzz target, so "the flags hardware produces" is checked against hardware.
+ * The reference for instr_alu(), XADD and CMPXCHG: runs the same operation on the host
+ * CPU (x86-64) and returns its result and status flags. Used by the unit tests
+ * (test_instr_alu.c, test_instr_emul.c) and the fuzz target, so "the flags hardware
+ * produces" is checked against hardware.
  *
  * POPF/PUSHF go below the red zone (the asm cannot tell the compiler it uses the stack).
  * Only the six status flags are loaded; DF, TF and the rest keep their host values.
@@ -158,6 +159,72 @@ static inline bool host_alu(enum instr_op op, unsigned int size, u64 dst, u64 sr
 	*result = r & (size >= 8 ? ~0ULL : (1ULL << (8 * size)) - 1);
 	*rflags = (*rflags & ~X86_RFLAGS_ARITH) | (fl & X86_RFLAGS_ARITH);
 	return true;
+}
+
+/*
+ * An instruction with a memory destination, a register source and the accumulator
+ * (CMPXCHG's implicit operand; XADD ignores it). The memory operand is addressed through
+ * a register: an rSP-relative address would be wrong once RSP has moved.
+ */
+#define HOST_RMW_ASM(insn, p, s, acc, fl)                        \
+	__asm__ volatile("lea -128(%%rsp), %%rsp\n\t"            \
+			 "pushfq\n\t"                            \
+			 "andq $~0x8d5, (%%rsp)\n\t"             \
+			 "orq %[f], (%%rsp)\n\t"                 \
+			 "popfq\n\t" insn " %[sv], (%[pv])\n\t"  \
+			 "pushfq\n\t"                            \
+			 "popq %[f]\n\t"                         \
+			 "lea 128(%%rsp), %%rsp"                 \
+			 : [sv] "+r"(s), [f] "+r"(fl), "+a"(acc) \
+			 : [pv] "r"(p)                           \
+			 : "cc", "memory")
+
+#define HOST_RMW_SIZE(type, sfx, mn, mem, reg, acc, fl)     \
+	do {                                                \
+		type m_ = *(mem), s_ = *(reg), a_ = *(acc); \
+		HOST_RMW_ASM(mn sfx, &m_, s_, a_, fl);      \
+		*(mem) = m_;                                \
+		*(reg) = s_;                                \
+		*(acc) = a_;                                \
+	} while (0)
+
+/* INSTR_XADD or INSTR_CMPXCHG: *mem, *reg, *acc and *rflags become what the CPU leaves. */
+static inline void host_rmw(enum instr_op op, unsigned int size, u64 *mem, u64 *reg, u64 *acc,
+			    u64 *rflags)
+{
+	u64 fl = *rflags & X86_RFLAGS_ARITH, m = size >= 8 ? ~0ULL : (1ULL << (8 * size)) - 1;
+	bool xadd = op == INSTR_XADD;
+
+	*mem &= m;
+	*reg &= m;
+	*acc &= m;
+	switch (size) {
+	case 1:
+		if (xadd)
+			HOST_RMW_SIZE(u8, "b", "xadd", mem, reg, acc, fl);
+		else
+			HOST_RMW_SIZE(u8, "b", "cmpxchg", mem, reg, acc, fl);
+		break;
+	case 2:
+		if (xadd)
+			HOST_RMW_SIZE(u16, "w", "xadd", mem, reg, acc, fl);
+		else
+			HOST_RMW_SIZE(u16, "w", "cmpxchg", mem, reg, acc, fl);
+		break;
+	case 4:
+		if (xadd)
+			HOST_RMW_SIZE(u32, "l", "xadd", mem, reg, acc, fl);
+		else
+			HOST_RMW_SIZE(u32, "l", "cmpxchg", mem, reg, acc, fl);
+		break;
+	default:
+		if (xadd)
+			HOST_RMW_SIZE(u64, "q", "xadd", mem, reg, acc, fl);
+		else
+			HOST_RMW_SIZE(u64, "q", "cmpxchg", mem, reg, acc, fl);
+		break;
+	}
+	*rflags = (*rflags & ~X86_RFLAGS_ARITH) | (fl & X86_RFLAGS_ARITH);
 }
 
 #endif

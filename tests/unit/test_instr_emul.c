@@ -924,9 +924,10 @@ static void cpu_mode_from_guest_state(void **state)
 	assert_int_equal(cpu_mode_of(pe, 0, 0, true, true), CPU_MODE_PROT32);
 }
 
-/* The decoder's and the flags' groups, in test_instr_decode.c and test_instr_alu.c. */
+/* The other groups, in test_instr_decode.c, test_instr_alu.c and test_instr_forms.c. */
 int instr_decode_tests(void);
 int instr_alu_tests(void);
+int instr_forms_tests(void);
 
 int main(void)
 {
@@ -955,6 +956,7 @@ int main(void)
 	int failed = instr_decode_tests();
 
 	failed |= instr_alu_tests();
+	failed |= instr_forms_tests();
 
 	failed |= cmocka_run_group_tests_name("instr_emul", tests, NULL, NULL);
 	return failed;

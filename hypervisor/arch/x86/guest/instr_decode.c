@@ -277,6 +277,13 @@ static int decode_two_byte(struct decoder *d, u8 b)
 		decode_operands(d, FORM_E_I, in->op_size, IMM_8);
 		in->src.size = 1;
 		return 0;
+	case 0xb0: /* CMPXCHG Eb, Gb */
+	case 0xb1: /* CMPXCHG Ev, Gv */
+	case 0xc0: /* XADD Eb, Gb */
+	case 0xc1: /* XADD Ev, Gv */
+		in->op = b < 0xc0 ? INSTR_CMPXCHG : INSTR_XADD;
+		decode_operands(d, FORM_E_G, (b & 1) ? in->op_size : 1, IMM_NONE);
+		return 0;
 	case 0xb6: /* MOVZX Gv, Eb */
 	case 0xb7: /* MOVZX Gv, Ew */
 	case 0xbe: /* MOVSX Gv, Eb */
@@ -424,7 +431,10 @@ static int decode_one_byte(struct decoder *d, u8 b)
 	}
 }
 
-/* LOCK is legal only on these read-modify-write instructions with a memory destination. */
+/*
+ * LOCK is legal only on these read-modify-write instructions with a memory destination
+ * (Vol 2A "LOCK"); anywhere else it raises #UD.
+ */
 static bool lock_allowed(const struct instr *in)
 {
 	if (in->dst.kind != OPND_MEM)
@@ -445,6 +455,8 @@ static bool lock_allowed(const struct instr *in)
 	case INSTR_BTS:
 	case INSTR_BTR:
 	case INSTR_BTC:
+	case INSTR_CMPXCHG:
+	case INSTR_XADD:
 		return true;
 	default:
 		return false;

@@ -171,7 +171,7 @@ static bool opnd_valid(const struct instr_opnd *o)
 /* What instr_decode() guarantees; a struct built any other way is refused. */
 static bool instr_valid(const struct instr *in)
 {
-	if ((unsigned int)in->mode > CPU_MODE_64 || (unsigned int)in->op > INSTR_BTC ||
+	if ((unsigned int)in->mode > CPU_MODE_64 || (unsigned int)in->op >= INSTR_NR_OPS ||
 	    in->len < 1 || in->len > INSTR_MAX_LEN || !size_valid(in->op_size) ||
 	    in->addr_size < 2 || !size_valid(in->addr_size))
 		return false;
@@ -192,6 +192,8 @@ static bool instr_valid(const struct instr *in)
 	case INSTR_DEC:
 		return in->src.kind == OPND_NONE;
 	case INSTR_XCHG:
+	case INSTR_CMPXCHG:
+	case INSTR_XADD:
 		return in->src.kind == OPND_REG;
 	case INSTR_BT:
 	case INSTR_BTS:
@@ -360,6 +362,22 @@ static u64 bit_op(enum instr_op op, u64 a, unsigned int bit, u64 *rflags)
 	}
 }
 
+/*
+ * CMPXCHG (Vol 2A): the flags of CMP accumulator, dst. Equal: dst gets src. Not equal:
+ * the accumulator gets dst, and dst is written back unchanged (the processor never makes
+ * a locked read without a write). Returns the value for dst.
+ */
+static u64 cmpxchg(u64 *gpr, unsigned int size, u64 dst, u64 src, u64 *rflags)
+{
+	u64 acc = gpr[X86_REG_RAX] & size_mask(size);
+
+	instr_alu(INSTR_CMP, size, acc, dst, rflags);
+	if (*rflags & X86_RFLAGS_ZF)
+		return src;
+	reg_write(gpr, X86_REG_RAX, false, size, dst);
+	return dst;
+}
+
 static bool writes_dst(enum instr_op op)
 {
 	return op != INSTR_CMP && op != INSTR_TEST && op != INSTR_BT;
@@ -437,11 +455,24 @@ static int emulate_modrm(const struct instr *in, struct emul_ctx *ctx, u64 *gpr,
 	case INSTR_BTC:
 		r = bit_op(in->op, a, bit, rflags);
 		break;
+	case INSTR_CMPXCHG:
+		r = cmpxchg(gpr, size, a, b, rflags);
+		break;
+	case INSTR_XADD: /* dst = dst + src with ADD's flags; src gets the old dst */
+		r = instr_alu(INSTR_ADD, size, a, b, rflags);
+		break;
 	default:
 		r = instr_alu(in->op, size, a, b, rflags);
 		break;
 	}
 
+	/*
+	 * The register source first: when both operands are one register, XADD leaves the
+	 * sum in it (Vol 2B "XADD": SRC <- DEST, then DEST <- TEMP). Registers are a copy
+	 * that is committed only if the memory write below succeeds.
+	 */
+	if (in->op == INSTR_XCHG || in->op == INSTR_XADD)
+		reg_write(gpr, src->reg, src->high8, size, a);
 	if (writes_dst(in->op)) {
 		if (dst->kind == OPND_MEM) {
 			ret = mem_write(ctx, true, la, size, r);
@@ -451,8 +482,6 @@ static int emulate_modrm(const struct instr *in, struct emul_ctx *ctx, u64 *gpr,
 			reg_write(gpr, dst->reg, dst->high8, size, r);
 		}
 	}
-	if (in->op == INSTR_XCHG)
-		reg_write(gpr, src->reg, src->high8, size, a);
 	return 0;
 }
 

@@ -21,14 +21,18 @@
  * MOVSXD 63 (64-bit mode); MOVS A4/A5, STOS AA/AB, LODS AC/AD with and without REP;
  * ADD/OR/ADC/SBB/AND/SUB/XOR/CMP 00-3B (ModRM forms) and 80/81/82/83; TEST 84/85,
  * F6/F7 /0; NOT/NEG F6/F7 /2, /3; INC/DEC FE/FF /0, /1; XCHG 86/87; BT/BTS/BTR/BTC
- * 0F A3/AB/B3/BB and 0F BA /4-/7. Anything else is -EINVAL: CMPS/SCAS, MUL/DIV, the
- * undocumented F6/F7 /1 TEST alias, SSE/AVX moves, and LOCK on anything but a
+ * 0F A3/AB/B3/BB and 0F BA /4-/7; CMPXCHG 0F B0/B1; XADD 0F C0/C1. Anything else is
+ * -EINVAL: CMPS/SCAS, MUL/DIV, shifts and rotates, SETcc, CMPXCHG8B/16B, MOVNTI, MOVBE,
+ * the undocumented F6/F7 /1 TEST alias, SSE/AVX moves, and LOCK on anything but a
  * read-modify-write with a memory destination (#UD on hardware).
  *
  * Choices where the SDM leaves room: a register bit offset of BT* addresses the bit
  * string beyond the operand (signed, Vol 2A "BT"), so that access can be far from the
  * faulting page; BT* set CF only and leave the undefined OF/SF/AF/PF as they were. A
- * 32-bit register write zeroes bits 63:32 in every mode. Not modelled: alignment checks
+ * 32-bit register write zeroes bits 63:32 in every mode. CMPXCHG writes its destination
+ * back when the comparison fails, as the SDM's pseudocode does (a device sees the write
+ * cycle that hardware makes); for a 32-bit register destination in 64-bit mode that
+ * zeroes bits 63:32, which AMD processors do not. Not modelled: alignment checks
  * (#AC), segment types (a write through a read-only segment) and expand-down segments:
  * a guest that gets past its own protection this way only hurts itself.
  */
@@ -127,6 +131,9 @@ enum instr_op {
 	INSTR_BTS,
 	INSTR_BTR,
 	INSTR_BTC,
+	INSTR_CMPXCHG,
+	INSTR_XADD,
+	INSTR_NR_OPS,
 };
 
 /* Legacy prefixes seen (SDM Vol 2A 2.1.1). */
@@ -261,8 +268,9 @@ struct emul_ctx {
  *   or a callback's error.
  * On any error the registers, RIP and RFLAGS are unchanged; device accesses already
  * made (the read of a read-modify-write whose write failed) are not undone.
- * A read-modify-write (ALU to memory, XCHG, BTS, LOCK) is atomic with respect to other
- * vCPUs only if the caller serializes access to the device across the call.
+ * A read-modify-write (ALU to memory, XCHG, BTS, CMPXCHG, XADD, LOCK) is atomic with
+ * respect to other vCPUs only if the caller serializes access to the device across the
+ * call.
  */
 int instr_emulate(const struct instr *in, struct emul_ctx *ctx);
 
