@@ -163,37 +163,23 @@ static void update_outputs(struct vpic *pic)
 	bool slave_int = chip_request(&pic->slave, 0) >= 0;
 
 	chip_set_input(&pic->master, VPIC_CASCADE_PIN, slave_int);
-	pic->intr = chip_request(&pic->master, nested_inputs(pic, &pic->master)) >= 0;
+	__atomic_store_n(&pic->intr,
+			 chip_request(&pic->master, nested_inputs(pic, &pic->master)) >= 0,
+			 __ATOMIC_RELEASE);
 	if (pic->intr)
 		pic->intr_seen = true;
 }
 
-/*
- * Caller holds pic->lock (taken with flags); releases it. Hands a changed INTR to
- * intr_out without the lock. A CPU that finds another one in intr_out leaves the delivery
- * to it: that CPU re-reads INTR under the lock after each call, so the last level
- * delivered is the current one and calls never overlap.
- */
+static bool intr_level_of(const void *dev)
+{
+	return ((const struct vpic *)dev)->intr;
+}
+
+/* Caller holds pic->lock (taken with flags); releases it, handing a changed INTR on. */
 static void vpic_unlock(struct vpic *pic, u64 flags)
 {
 	update_outputs(pic);
-	while (!pic->intr_busy) {
-		bool level = pic->intr;
-		irq_line_fn intr_out = pic->intr_out;
-		void *ctx = pic->intr_ctx;
-
-		if (level == pic->intr_level)
-			break;
-		pic->intr_level = level;
-		if (!intr_out)
-			break;
-		pic->intr_busy = true;
-		spin_unlock_irqrestore(&pic->lock, flags);
-		intr_out(ctx, level);
-		flags = spin_lock_irqsave(&pic->lock);
-		pic->intr_busy = false;
-	}
-	spin_unlock_irqrestore(&pic->lock, flags);
+	irq_line_unlock(&pic->intr_out, &pic->lock, flags, intr_level_of, pic);
 }
 
 /* Caller holds the lock. A poll read: the read is the acknowledge (8259A "Poll command"). */
@@ -442,11 +428,8 @@ static void reset_pic(struct vpic *pic)
 void vpic_init(struct vpic *pic, irq_line_fn intr_out, void *ctx)
 {
 	spin_lock_init(&pic->lock);
-	pic->intr_out = intr_out;
-	pic->intr_ctx = ctx;
-	pic->intr = false;
-	pic->intr_level = false;
-	pic->intr_busy = false;
+	irq_line_init(&pic->intr_out, intr_out, ctx);
+	__atomic_store_n(&pic->intr, false, __ATOMIC_RELEASE);
 	pic->master.lines = 0;
 	pic->slave.lines = 0;
 	reset_pic(pic);
@@ -531,13 +514,4 @@ int vpic_intr_ack(struct vpic *pic)
 out:
 	vpic_unlock(pic, flags);
 	return vector;
-}
-
-bool vpic_intr_pending(struct vpic *pic)
-{
-	u64 flags = spin_lock_irqsave(&pic->lock);
-	bool intr = pic->intr;
-
-	spin_unlock_irqrestore(&pic->lock, flags);
-	return intr;
 }

@@ -45,24 +45,12 @@
 
 enum { CH_IDLE, CH_WAIT_GATE, CH_COUNTING };
 
-/* a * mul / div rounded down, without overflow while mul * div < 2^64. */
-static u64 scale(u64 a, u64 mul, u64 div)
-{
-	return a / div * mul + a % div * mul / div;
-}
-
-/* The same, rounded up. */
-static u64 scale_up(u64 a, u64 mul, u64 div)
-{
-	return a / div * mul + (a % div * mul + div - 1) / div;
-}
-
 /* Input clocks between host TSC from and now. */
 static u64 clocks_between(u64 from, u64 now)
 {
 	u64 hz = timer_hz();
 
-	return hz && now > from ? scale(now - from, VPIT_HZ, hz) : 0;
+	return hz && now > from ? ticks_scale(now - from, VPIT_HZ, hz) : 0;
 }
 
 static u8 mode_of(const struct vpit_channel *ch)
@@ -108,7 +96,7 @@ static u64 elapsed(const struct vpit_channel *ch, u64 now)
 /* The host TSC at which a running counter reaches clock c (c >= ch->done). */
 static u64 clock_tsc(const struct vpit_channel *ch, u64 c)
 {
-	return ch->epoch + scale_up(c - ch->done, timer_hz(), VPIT_HZ);
+	return ch->epoch + ticks_scale_up(c - ch->done, timer_hz(), VPIT_HZ);
 }
 
 /* Modes 2, 3: a count written while counting replaces n at the end of its period. */
@@ -297,7 +285,7 @@ static void arm_irq_timer(struct vpit *pit, u64 now, bool keep)
 		/* Below the timer's floor, one interrupt per k periods. */
 		u64 k = ch->n >= IRQ_FLOOR_CLOCKS ? 1 : (IRQ_FLOOR_CLOCKS + ch->n - 1) / ch->n;
 		u64 step = k * ch->n;
-		u64 period = scale_up(step, hz, VPIT_HZ);
+		u64 period = ticks_scale_up(step, hz, VPIT_HZ);
 
 		first = clock_tsc(ch, x ? x + step : ch->load + ch->n);
 		if (keep && timer_armed(&pit->timer) && pit->timer_period == period &&

@@ -38,24 +38,12 @@
 
 BUILD_BUG_ON((TMR_STS | PWRBTN_STS) != (TMR_EN | PWRBTN_EN));
 
-/* a * mul / div rounded down, without overflow while mul * div < 2^64. */
-static u64 scale(u64 a, u64 mul, u64 div)
-{
-	return a / div * mul + a % div * mul / div;
-}
-
-/* The same, rounded up. */
-static u64 scale_up(u64 a, u64 mul, u64 div)
-{
-	return a / div * mul + (a % div * mul + div - 1) / div;
-}
-
 /* PM timer ticks since it read 0, not wrapped. */
 static u64 timer_ticks(const struct vpm *pm, u64 now)
 {
 	u64 hz = timer_hz();
 
-	return hz && now > pm->tmr_epoch ? scale(now - pm->tmr_epoch, VPM_TIMER_HZ, hz) : 0;
+	return hz && now > pm->tmr_epoch ? ticks_scale(now - pm->tmr_epoch, VPM_TIMER_HZ, hz) : 0;
 }
 
 /* Caller holds pm->lock. Latches TMR_STS for changes of bit 23 since the last look. */
@@ -79,43 +67,28 @@ static void arm_timer(struct vpm *pm, u64 now)
 	u64 hz = timer_hz();
 	u64 next, deadline;
 
-	if (!pm->sci || !hz || !(pm->pm1_en & TMR_EN) || (pm->pm1_sts & TMR_STS)) {
+	if (!pm->sci.fn || !hz || !(pm->pm1_en & TMR_EN) || (pm->pm1_sts & TMR_STS)) {
 		timer_stop(&pm->timer);
 		return;
 	}
 	next = (timer_ticks(pm, now) / TMR_STS_PERIOD + 1) * TMR_STS_PERIOD;
-	deadline = pm->tmr_epoch + scale_up(next, hz, VPM_TIMER_HZ);
+	deadline = pm->tmr_epoch + ticks_scale_up(next, hz, VPM_TIMER_HZ);
 	if (!timer_armed(&pm->timer) || pm->timer_deadline != deadline) {
 		pm->timer_deadline = deadline;
 		timer_start(&pm->timer, deadline, 0);
 	}
 }
 
-/*
- * Caller holds pm->lock (taken with flags); re-arms the timer and releases the lock.
- * Hands a changed SCI level to pm->sci without the lock, as dm/vuart.c does: a CPU that
- * finds another one in sci leaves the delivery to it, which re-reads the level.
- */
+static bool sci_level_of(const void *dev)
+{
+	return sci_level(dev);
+}
+
+/* Caller holds pm->lock (taken with flags); re-arms the timer and releases the lock. */
 static void vpm_unlock(struct vpm *pm, u64 flags, u64 now)
 {
 	arm_timer(pm, now);
-	while (!pm->sci_busy) {
-		bool level = sci_level(pm);
-		irq_line_fn sci = pm->sci;
-		void *ctx = pm->ctx;
-
-		if (level == pm->sci_level)
-			break;
-		pm->sci_level = level;
-		if (!sci)
-			break;
-		pm->sci_busy = true;
-		spin_unlock_irqrestore(&pm->lock, flags);
-		sci(ctx, level);
-		flags = spin_lock_irqsave(&pm->lock);
-		pm->sci_busy = false;
-	}
-	spin_unlock_irqrestore(&pm->lock, flags);
+	irq_line_unlock(&pm->sci, &pm->lock, flags, sci_level_of, pm);
 }
 
 /* Byte i (0 or 1) of a 16-bit register. */
@@ -205,7 +178,7 @@ static int vpm_access(void *device, struct io_request *req)
 	if (!req->write)
 		req->value = value;
 	sleep = pm->sleep;
-	ctx = pm->ctx;
+	ctx = pm->sleep_ctx;
 	vpm_unlock(pm, flags, now);
 	if (sleep_request && sleep)
 		sleep(ctx, slp_typ);
@@ -232,11 +205,9 @@ void vpm_init(struct vpm *pm, irq_line_fn sci, vpm_sleep_fn sleep, void *ctx, u3
 	pm->pm1_cnt = 0;
 	pm->tmr_epoch = now;
 	pm->synced = now;
-	pm->sci = sci;
+	irq_line_init(&pm->sci, sci, ctx);
 	pm->sleep = sleep;
-	pm->ctx = ctx;
-	pm->sci_level = false;
-	pm->sci_busy = false;
+	pm->sleep_ctx = ctx;
 	timer_init(&pm->timer, vpm_timer_fn, pm, timer_cpu);
 	pm->timer_deadline = 0;
 }

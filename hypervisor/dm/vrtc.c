@@ -126,18 +126,6 @@ int rtc_time_to_unix(const struct rtc_time *tm, u64 *seconds)
 	return 0;
 }
 
-/* a * mul / div rounded down, without overflow while mul * div < 2^64. */
-static u64 scale(u64 a, u64 mul, u64 div)
-{
-	return a / div * mul + a % div * mul / div;
-}
-
-/* The same, rounded up. */
-static u64 scale_up(u64 a, u64 mul, u64 div)
-{
-	return a / div * mul + (a % div * mul + div - 1) / div;
-}
-
 static bool divider_in_reset(const struct vrtc *rtc)
 {
 	return (rtc->cmos[RTC_REG_A] & A_DV_RESET) == A_DV_RESET;
@@ -182,7 +170,7 @@ static u64 periodic_count(const struct vrtc *rtc, u64 now, u64 ticks)
 
 	if (!hz || now <= rtc->base_tsc)
 		return 0;
-	return scale(now - rtc->base_tsc, VRTC_HZ, hz) / ticks;
+	return ticks_scale(now - rtc->base_tsc, VRTC_HZ, hz) / ticks;
 }
 
 static bool binary_mode(const struct vrtc *rtc)
@@ -374,14 +362,14 @@ static void arm_timer(struct vrtc *rtc, u64 now)
 	u64 at;
 
 	/* While the line is up nothing can change it until C is read. */
-	if (!rtc->irq8 || !hz || irq_flag(rtc)) {
+	if (!rtc->irq8.fn || !hz || irq_flag(rtc)) {
 		timer_stop(&rtc->timer);
 		return;
 	}
 	if ((b & B_PIE) && ticks) {
 		u64 next = (periodic_count(rtc, now, ticks) + 1) * ticks;
 
-		deadline = rtc->base_tsc + scale_up(next, hz, VRTC_HZ);
+		deadline = rtc->base_tsc + ticks_scale_up(next, hz, VRTC_HZ);
 	}
 	if (clock_running(rtc)) {
 		u64 s = clock_seconds(rtc, now);
@@ -401,31 +389,16 @@ static void arm_timer(struct vrtc *rtc, u64 now)
 	}
 }
 
-/*
- * Caller holds rtc->lock (taken with flags); re-arms the timer and releases the lock.
- * Hands a changed line level to irq8 without the lock, as dm/vuart.c does: a CPU that
- * finds another one in irq8 leaves the delivery to it, which re-reads the level.
- */
+static bool irq_level_of(const void *dev)
+{
+	return irq_flag(dev);
+}
+
+/* Caller holds rtc->lock (taken with flags); re-arms the timer and releases the lock. */
 static void vrtc_unlock(struct vrtc *rtc, u64 flags, u64 now)
 {
 	arm_timer(rtc, now);
-	while (!rtc->irq_busy) {
-		bool level = irq_flag(rtc);
-		irq_line_fn irq8 = rtc->irq8;
-		void *ctx = rtc->irq_ctx;
-
-		if (level == rtc->irq_level)
-			break;
-		rtc->irq_level = level;
-		if (!irq8)
-			break;
-		rtc->irq_busy = true;
-		spin_unlock_irqrestore(&rtc->lock, flags);
-		irq8(ctx, level);
-		flags = spin_lock_irqsave(&rtc->lock);
-		rtc->irq_busy = false;
-	}
-	spin_unlock_irqrestore(&rtc->lock, flags);
+	irq_line_unlock(&rtc->irq8, &rtc->lock, flags, irq_level_of, rtc);
 }
 
 static bool is_time_byte(u32 reg)
@@ -442,7 +415,7 @@ static u8 read_reg_a(const struct vrtc *rtc, u64 now)
 	u8 a = rtc->cmos[RTC_REG_A];
 
 	if (clock_running(rtc) && hz && now >= rtc->base_tsc &&
-	    (now - rtc->base_tsc) % hz >= hz - scale_up(UIP_TICKS, hz, VRTC_HZ))
+	    (now - rtc->base_tsc) % hz >= hz - ticks_scale_up(UIP_TICKS, hz, VRTC_HZ))
 		a |= A_UIP;
 	return a;
 }
@@ -589,10 +562,7 @@ void vrtc_init(struct vrtc *rtc, irq_line_fn irq8, void *ctx, u32 timer_cpu, u64
 	rtc->base_tsc = now;
 	rtc->base_seconds = unix_seconds_now;
 	rtc->frozen_seconds = unix_seconds_now;
-	rtc->irq8 = irq8;
-	rtc->irq_ctx = ctx;
-	rtc->irq_level = false;
-	rtc->irq_busy = false;
+	irq_line_init(&rtc->irq8, irq8, ctx);
 	timer_init(&rtc->timer, vrtc_timer_fn, rtc, timer_cpu);
 	rtc->timer_deadline = 0;
 }

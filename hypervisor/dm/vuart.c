@@ -307,31 +307,15 @@ static void write_register(struct vuart *v, u32 reg, u8 val, struct vuart_tx_byt
 	}
 }
 
-/*
- * Caller holds v->lock (taken with flags); releases it. Hands a changed line level to
- * irq_set without the lock. A CPU that finds another one in irq_set leaves the delivery
- * to it: that CPU re-reads the level under the lock after each call, so the last level
- * delivered is the current one and calls never overlap.
- */
+static bool irq_level_of(const void *dev)
+{
+	return line_level(dev);
+}
+
+/* Caller holds v->lock (taken with flags); releases it, handing a changed level on. */
 static void vuart_unlock(struct vuart *v, u64 flags)
 {
-	while (!v->irq_busy) {
-		bool level = line_level(v);
-		vuart_irq_fn irq_set = v->irq_set;
-		void *ctx = v->irq_ctx;
-
-		if (level == v->irq_level)
-			break;
-		v->irq_level = level;
-		if (!irq_set)
-			break;
-		v->irq_busy = true;
-		spin_unlock_irqrestore(&v->lock, flags);
-		irq_set(ctx, level);
-		flags = spin_lock_irqsave(&v->lock);
-		v->irq_busy = false;
-	}
-	spin_unlock_irqrestore(&v->lock, flags);
+	irq_line_unlock(&v->irq, &v->lock, flags, irq_level_of, v);
 }
 
 /*
@@ -394,10 +378,7 @@ int vuart_init(struct vuart *v, const struct vuart_config *cfg, vuart_tx_fn tx, 
 	v->cfg = cfg;
 	v->tx = tx;
 	v->tx_ctx = tx_ctx;
-	v->irq_set = irq_set;
-	v->irq_ctx = irq_ctx;
-	v->irq_level = false;
-	v->irq_busy = false;
+	irq_line_init(&v->irq, irq_set, irq_ctx);
 	reset_registers(v);
 	return 0;
 }

@@ -43,6 +43,20 @@ u64 timer_now(void);
 /* Host TSC ticks per second. */
 u64 timer_hz(void);
 
+/*
+ * a * mul / div rounded down (up), without overflow while mul * div < 2^64: conversions
+ * between host TSC ticks and a device's own clock (PIT, RTC, PM timer).
+ */
+static inline u64 ticks_scale(u64 a, u64 mul, u64 div)
+{
+	return a / div * mul + a % div * mul / div;
+}
+
+static inline u64 ticks_scale_up(u64 a, u64 mul, u64 div)
+{
+	return a / div * mul + (a % div * mul + div - 1) / div;
+}
+
 /* For the architecture: runs the calling CPU's expired timers (its timer interrupt). */
 void timer_interrupt(void);
 

@@ -14,12 +14,36 @@
 #ifndef BULKHEAD_VIRQ_H
 #define BULKHEAD_VIRQ_H
 
+#include <bulkhead/spinlock.h>
 #include <bulkhead/types.h>
 
 struct vm;
 
 /* An interrupt line's new level. Never called with the caller's device lock held. */
 typedef void (*irq_line_fn)(void *ctx, bool level);
+
+/*
+ * A device model's interrupt output (dm/irq_line.c): where its level goes and what was
+ * last handed there. Embedded in the device, behind the device's lock.
+ */
+struct irq_line {
+	irq_line_fn fn; /* NULL: not connected (the level is still tracked) */
+	void *ctx;
+	bool level; /* the level last handed to fn */
+	bool busy;  /* a CPU is in fn; it re-reads the level before it stops */
+};
+
+/* Connected to fn(ctx), level low. */
+void irq_line_init(struct irq_line *line, irq_line_fn fn, void *ctx);
+/*
+ * Caller holds *lock, taken with flags; this releases it. If the device's level
+ * (level_of(dev), read under the lock) differs from the last one handed over, fn gets it
+ * without the lock. A CPU that finds another one in fn leaves the delivery to it: that
+ * CPU reads the level again after each call, so calls never overlap, fn may call back
+ * into the device, and the last level delivered is the current one.
+ */
+void irq_line_unlock(struct irq_line *line, spinlock_t *lock, u64 flags,
+		     bool (*level_of)(const void *dev), const void *dev);
 
 /* Delivery modes of an interrupt message (SDM Vol 3A 11.6.1, IOAPIC redirection entry). */
 enum apic_delivery_mode {

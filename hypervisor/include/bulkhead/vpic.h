@@ -96,12 +96,9 @@ struct vpic {
 	struct vpic_chip master;
 	struct vpic_chip slave;
 
-	irq_line_fn intr_out; /* NULL: INTR is only polled with vpic_intr_pending() */
-	void *intr_ctx;
-	bool intr;	 /* the master's INT output now */
-	bool intr_seen;	 /* INTR asserted since the last INTA cycle */
-	bool intr_level; /* the level last handed to intr_out */
-	bool intr_busy;	 /* a CPU is in intr_out; it re-reads INTR before it stops */
+	struct irq_line intr_out; /* INTR to the CPU (not connected: polled) */
+	bool intr;		  /* the master's INT output now */
+	bool intr_seen;		  /* INTR asserted since the last INTA cycle */
 };
 
 /* Sets up pic in its reset state with INTR low. intr_out may be NULL. */
@@ -122,7 +119,14 @@ void vpic_set_irq(struct vpic *pic, u32 irq, bool level);
  * has not been asserted since the last INTA cycle.
  */
 int vpic_intr_ack(struct vpic *pic);
-/* The master's INT output (the CPU's INTR) now. */
-bool vpic_intr_pending(struct vpic *pic);
+/*
+ * The master's INT output (the CPU's INTR) now: a peek without the lock, as every VM exit
+ * asks. A rise after it calls intr_out, which kicks the vCPU into asking again;
+ * vpic_intr_ack() decides under the lock.
+ */
+static inline bool vpic_intr_pending(const struct vpic *pic)
+{
+	return __atomic_load_n(&pic->intr, __ATOMIC_ACQUIRE);
+}
 
 #endif

@@ -62,11 +62,9 @@ struct vpm {
 	u64 tmr_epoch; /* host TSC at which the PM timer read 0 */
 	u64 synced;    /* host TSC up to which bit 23 changes are latched in TMR_STS */
 
-	irq_line_fn sci;    /* NULL: no SCI */
-	vpm_sleep_fn sleep; /* NULL: sleep requests only set WAK_STS */
-	void *ctx;	    /* for sci and sleep */
-	bool sci_level;	    /* the level last handed to sci */
-	bool sci_busy;	    /* a CPU is in sci; it re-reads the level before it stops */
+	struct irq_line sci; /* not connected: no SCI */
+	vpm_sleep_fn sleep;  /* NULL: sleep requests only set WAK_STS */
+	void *sleep_ctx;
 
 	struct hv_timer timer;
 	u64 timer_deadline; /* the deadline it was last started with */

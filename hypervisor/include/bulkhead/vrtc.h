@@ -109,10 +109,7 @@ struct vrtc {
 	u64 base_seconds;	 /* the clock's time in that second (while running) */
 	u64 frozen_seconds;	 /* the time at which SET or a divider reset froze it */
 
-	irq_line_fn irq8; /* NULL: no interrupt line */
-	void *irq_ctx;
-	bool irq_level; /* the level last handed to irq8 */
-	bool irq_busy;	/* a CPU is in irq8; it re-reads the level before it stops */
+	struct irq_line irq8; /* not connected: no interrupt line */
 
 	struct hv_timer timer;
 	u64 timer_deadline; /* the deadline it was last started with */

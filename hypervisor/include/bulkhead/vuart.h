@@ -40,6 +40,7 @@
 #include <bulkhead/io_bus.h>
 #include <bulkhead/spinlock.h>
 #include <bulkhead/types.h>
+#include <bulkhead/virq.h>
 #include <bulkhead/vm_config.h>
 
 #define VUART_PORT_COUNT    8	 /* registers, one I/O port each */
@@ -59,10 +60,7 @@ struct vuart {
 
 	vuart_tx_fn tx; /* NULL: transmitted bytes are dropped */
 	void *tx_ctx;
-	vuart_irq_fn irq_set; /* NULL: no interrupt line (polled guests only) */
-	void *irq_ctx;
-	bool irq_level; /* the level last handed to irq_set */
-	bool irq_busy;	/* a CPU is in irq_set; it re-reads the level before it stops */
+	struct irq_line irq; /* not connected: polled guests only */
 
 	/* PC16550D registers; LSR and IIR are computed from the state below. */
 	u8 rbr; /* last byte read from the receiver (read again when the FIFO is empty) */
