@@ -392,7 +392,7 @@ static void passthrough_vcpu_gets_vectors_from_the_physical_apic(void **state)
 
 int main(void)
 {
-#define TEST(name) cmocka_unit_test_setup(name, vlapic_test_setup)
+#define TEST(name) cmocka_unit_test_setup_teardown(name, vlapic_test_setup, vlapic_test_teardown)
 	const struct CMUnitTest tests[] = {
 		TEST(init_and_startup_to_a_physical_destination),
 		TEST(broadcast_destination_reaches_every_vcpu),

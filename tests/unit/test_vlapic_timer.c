@@ -372,7 +372,7 @@ static void reset_stops_the_timer(void **state)
 
 int main(void)
 {
-#define TEST(name) cmocka_unit_test_setup(name, vlapic_test_setup)
+#define TEST(name) cmocka_unit_test_setup_teardown(name, vlapic_test_setup, vlapic_test_teardown)
 	const struct CMUnitTest tests[] = {
 		TEST(one_shot_with_each_divider),
 		TEST(periodic_rearms_and_the_count_wraps),

@@ -15,6 +15,13 @@
 struct vm vm, other_vm;
 static struct vm_config cfg;
 
+int vlapic_test_teardown(void **state)
+{
+	(void)state;
+	assert_int_equal(fake_env.unannounced_kicks, 0);
+	return 0;
+}
+
 int vlapic_test_setup(void **state)
 {
 	(void)state;
@@ -42,6 +49,10 @@ int vlapic_test_setup(void **state)
 	other_vm.vcpus[0].vm = &other_vm;
 	other_vm.vcpus[0].arch.apic_base = XAPIC_PAGE | APIC_EN | APIC_BSP;
 	vlapic_reset(&other_vm.vcpus[0]);
+	/* As after each vCPU's first entry: nothing left to look at. */
+	for (u32 i = 0; i < TEST_VCPUS; i++)
+		vm.vcpus[i].arch.event_check = false;
+	other_vm.vcpus[0].arch.event_check = false;
 	return 0;
 }
 

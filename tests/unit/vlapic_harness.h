@@ -86,6 +86,8 @@ extern struct vm vm, other_vm;
 
 /* A fresh VM: vCPUs 0-3 (APIC IDs 0-3, vCPU 0 the BSP) at reset, xAPIC mode, on pcpus 2-5. */
 int vlapic_test_setup(void **state);
+/* Every kick the test caused came with event_check set (vcpu_arch_note_event). */
+int vlapic_test_teardown(void **state);
 struct vcpu *vcpu(u32 i);
 
 /* Register access as the guest would in the vCPU's mode; each must succeed. */

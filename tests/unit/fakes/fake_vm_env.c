@@ -160,6 +160,9 @@ void vcpu_kick(struct vcpu *vcpu)
 	if (fake_env.kick_count < FAKE_KICK_LOG_MAX)
 		fake_env.kicked[fake_env.kick_count] = vcpu;
 	fake_env.kick_count++;
+	if (!vcpu->arch.event_check)
+		fake_env.unannounced_kicks++;
+	vcpu->arch.event_check = false;
 }
 
 size_t fake_kicks_of(const struct vcpu *vcpu)

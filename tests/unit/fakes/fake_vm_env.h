@@ -47,6 +47,11 @@ struct fake_vm_env {
 
 	struct vcpu *kicked[FAKE_KICK_LOG_MAX]; /* vcpu_kick(): the first targets, in order */
 	size_t kick_count;			/* every call, past the log's end too */
+	/*
+	 * Kicks of a vCPU whose event_check was clear: it would wake and enter without
+	 * looking at its events. Each kick clears the flag, as the vCPU's look would.
+	 */
+	size_t unannounced_kicks;
 
 	u8 eois[FAKE_EOI_LOG_MAX]; /* vm_broadcast_eoi(): the first vectors, in order */
 	size_t eoi_count;	   /* every call, past the log's end too */

@@ -79,6 +79,24 @@ static struct vlapic *lapic(struct vcpu *vcpu)
 	return &vcpu->arch.vlapic;
 }
 
+/* The backend looks at the vLAPIC again before the vCPU's next entry (event_check). */
+static void note_event(struct vlapic *l)
+{
+	vcpu_arch_note_event(container_of(l, struct vcpu_arch, vlapic));
+}
+
+static void note_irr_change(struct vlapic *l)
+{
+	l->irr_changed = true;
+	note_event(l);
+}
+
+static void note_tmr_change(struct vlapic *l)
+{
+	l->tmr_changed = true;
+	note_event(l);
+}
+
 /* IRR, ISR and TMR: 256 bits as eight 32-bit registers 16 bytes apart (11.8.4). */
 static bool vec_test(struct vlapic *l, u32 base, u8 v)
 {
@@ -134,10 +152,12 @@ static void update_ppr(struct vlapic *l)
 	u32 tpr = *reg(l, APIC_TPR) & 0xff;
 	int isrv = vec_highest(l, APIC_ISR);
 
-	if (isrv < 0 || (tpr & 0xf0) >= ((u32)isrv & 0xf0))
-		*reg(l, APIC_PPR) = tpr;
-	else
-		*reg(l, APIC_PPR) = (u32)isrv & 0xf0;
+	u32 ppr = isrv < 0 || (tpr & 0xf0) >= ((u32)isrv & 0xf0) ? tpr : (u32)isrv & 0xf0;
+
+	/* A new PPR may let a held vector through: the backend looks again before entry. */
+	if (ppr != *reg(l, APIC_PPR))
+		note_irr_change(l);
+	*reg(l, APIC_PPR) = ppr;
 }
 
 /* --- Posting: the only way in from other CPUs (asm/vlapic.h). --- */
@@ -159,6 +179,7 @@ static void post_vector(struct vcpu *to, u8 vector, bool level)
 	else
 		__atomic_fetch_and(&l->posted_level[vector >> 6], ~bit, __ATOMIC_SEQ_CST);
 	__atomic_fetch_or(&l->posted[vector >> 6], bit, __ATOMIC_SEQ_CST);
+	note_event(l);
 	vcpu_kick(to);
 }
 
@@ -177,6 +198,7 @@ static void set_error(struct vcpu *vcpu, u32 bit)
 static void post_nmi(struct vcpu *to)
 {
 	__atomic_fetch_add(&lapic(to)->nmi_pending, 1, __ATOMIC_SEQ_CST);
+	note_event(lapic(to));
 	vcpu_kick(to);
 }
 
@@ -208,7 +230,7 @@ bool vlapic_sync(struct vcpu *vcpu)
 			}
 			if (new_tmr != *tmr) {
 				*tmr = new_tmr;
-				l->tmr_changed = true;
+				note_tmr_change(l);
 			}
 			if (b & ~*irr)
 				changed = true;
@@ -216,7 +238,7 @@ bool vlapic_sync(struct vcpu *vcpu)
 		}
 	}
 	if (changed)
-		l->irr_changed = true;
+		note_irr_change(l);
 	return changed;
 }
 
@@ -308,7 +330,7 @@ static void eoi(struct vcpu *vcpu)
 		return;
 	vec_clear(l, APIC_ISR, (u8)v);
 	update_ppr(l);
-	l->irr_changed = true;
+	note_irr_change(l);
 	if (vec_test(l, APIC_TMR, (u8)v))
 		vm_broadcast_eoi(vcpu->vm, (u8)v);
 }
@@ -479,6 +501,7 @@ static void deliver_one(struct vcpu *to, const struct apic_intr *intr)
 		break;
 	case APIC_DELIVERY_EXTINT:
 		__atomic_store_n(&lapic(to)->extint, true, __ATOMIC_SEQ_CST);
+		note_event(lapic(to));
 		vcpu_kick(to);
 		break;
 	default:
@@ -634,12 +657,13 @@ static int write_lvt(struct vcpu *vcpu, u32 offset, u32 value)
 		timer_disarm(l);
 		*reg(l, APIC_TIMER_ICR) = 0;
 	}
+	/* The 8259 may be asserting INTR already. */
 	if (offset == APIC_LVT_LINT0 && vlapic_accepts_extint(vcpu))
-		vcpu_kick(vcpu); /* the 8259 may be asserting INTR already */
+		note_event(l);
 	return 0;
 }
 
-static int write_reg_rules(struct vcpu *vcpu, u32 offset, bool x2apic, u64 value)
+static int write_reg(struct vcpu *vcpu, u32 offset, bool x2apic, u64 value)
 {
 	struct vlapic *l = lapic(vcpu);
 	u32 v32 = (u32)value;
@@ -714,16 +738,6 @@ static int write_reg_rules(struct vcpu *vcpu, u32 offset, bool x2apic, u64 value
 		/* Read-only or reserved: #GP in x2APIC mode, ignored in the xAPIC page. */
 		return x2apic || offset >= 0x400 ? -ENOENT : 0;
 	}
-}
-
-static void snapshot(struct vlapic *l);
-
-static int write_reg(struct vcpu *vcpu, u32 offset, bool x2apic, u64 value)
-{
-	int err = write_reg_rules(vcpu, offset, x2apic, value);
-
-	snapshot(lapic(vcpu));
-	return err;
 }
 
 /*
@@ -809,7 +823,11 @@ void vlapic_set_cr8(struct vcpu *vcpu, u64 cr8)
 	update_ppr(l);
 }
 
-/* What write_reg last left in the registers, for the APIC-write path. */
+/*
+ * The registers as the guest last saw them, for the APIC-write path. Under APIC
+ * virtualization the only writes that change them are APIC-write exits (the others are
+ * virtualized, or go to read-only and reserved offsets), resets and mode changes.
+ */
 static void snapshot(struct vlapic *l)
 {
 	if (!l->apicv)
@@ -891,8 +909,8 @@ static void reset_registers(struct vcpu *vcpu)
 	*reg(l, APIC_SVR) = 0xff; /* software disabled, vector 0xff (11.4.7.1) */
 	mask_all_lvts(l);
 	l->esr_pending = 0;
-	l->tmr_changed = true;
-	l->irr_changed = true;
+	note_tmr_change(l);
+	note_irr_change(l);
 	load_mode_registers(vcpu);
 	snapshot(l);
 }
@@ -905,6 +923,8 @@ void vlapic_base_changed(struct vcpu *vcpu, u64 old_base)
 	else
 		load_mode_registers(vcpu);
 	snapshot(lapic(vcpu));
+	/* Where ExtINT goes follows the enable bit (vlapic_accepts_extint). */
+	note_event(lapic(vcpu));
 	vcpu_vendor_apic_mode_changed(vcpu);
 }
 

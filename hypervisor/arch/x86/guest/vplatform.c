@@ -74,8 +74,10 @@ static void pic_intr_changed(void *ctx, bool level)
 	if (!level)
 		return;
 	for (u32 i = 0; i < vm->vcpu_count; i++)
-		if (vlapic_accepts_extint(&vm->vcpus[i]))
+		if (vlapic_accepts_extint(&vm->vcpus[i])) {
+			vcpu_arch_note_event(&vm->vcpus[i].arch);
 			vcpu_kick(&vm->vcpus[i]);
+		}
 }
 
 static void ioapic_deliver(void *ctx, const struct apic_intr *intr)
@@ -98,7 +100,7 @@ static void acpi_sleep(void *ctx, u32 slp_typ)
 /*
  * Wall-clock time for the vRTCs: the physical RTC read once, then the TSC. Every VM's
  * clock starts from it and is the VM's own after that (a guest setting its clock changes
- * only its vRTC).
+ * only its vRTC). Called only while VMs are created: one at a time, on CPU 0 (vms_init).
  */
 static u64 unix_time_now(void)
 {

@@ -137,6 +137,7 @@ void vcpu_vendor_apic_mode_changed(struct vcpu *vcpu)
 	vmcs_write(VMCS_MSR_BITMAP, (u64)(on == PROC2_VIRT_X2APIC ? vm->arch.msr_bitmap_x2apic
 								  : vm->arch.msr_bitmap));
 	vcpu->arch.vlapic.tmr_changed = true;
+	vcpu_arch_note_event(&vcpu->arch);
 }
 
 void vmx_apicv_sync(struct vcpu *vcpu)

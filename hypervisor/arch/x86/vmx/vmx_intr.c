@@ -29,15 +29,12 @@
 #define BLOCK_NMI   (1U << 3)
 #define RFLAGS_IF   (1ULL << 9)
 
-void vmx_save_idt_vectoring(struct vcpu *vcpu)
+void vmx_save_idt_vectoring(struct vcpu *vcpu, u32 info)
 {
 	struct vcpu_vmx *vmx = &vcpu->arch.vmx;
-	u32 info = (u32)vmcs_read(VMCS_IDT_VECTORING_INFO);
 
-	vmx->reinject_info = 0;
-	if (!(info & INTR_INFO_VALID))
-		return;
 	vmx->reinject_info = info;
+	vcpu_arch_note_event(&vcpu->arch);
 	if (info & INTR_INFO_ERR_VALID)
 		vmx->reinject_error = (u32)vmcs_read(VMCS_IDT_VECTORING_ERR);
 	/* Software interrupts and exceptions are re-delivered with their length. */
@@ -90,7 +87,10 @@ static bool inject_exception(struct vcpu *vcpu)
 	return true;
 }
 
-/* An external interrupt the guest would take now if it could: its vector, or -1. */
+/*
+ * An external interrupt the guest would take now if it could: its vector (0 with
+ * *extint: the 8259's, whose vector its INTA cycle gives), or -1.
+ */
 static int pending_external(struct vcpu *vcpu, bool *extint)
 {
 	/* A vCPU with the LAPIC passed through gets its interrupts from the real one. */
@@ -110,11 +110,14 @@ void vmx_inject_events(struct vcpu *vcpu)
 {
 	struct vcpu_vmx *vmx = &vcpu->arch.vmx;
 	struct vlapic *l = &vcpu->arch.vlapic;
-	bool injected = false, extint;
-	u32 block = 0;
+	bool injected, nmi, extint;
 	int vector;
 
-	/* IRR may also have changed while the vCPU was halted (vcpu_vendor_has_event). */
+	/*
+	 * Cleared before anything is looked at: what is posted from now on sets it again.
+	 * IRR may also have changed while the vCPU was halted (vcpu_vendor_has_event).
+	 */
+	__atomic_store_n(&vcpu->arch.event_check, false, __ATOMIC_SEQ_CST);
 	vlapic_sync(vcpu);
 	if (l->irr_changed || l->tmr_changed)
 		vmx_apicv_sync(vcpu);
@@ -126,33 +129,34 @@ void vmx_inject_events(struct vcpu *vcpu)
 	} else {
 		injected = inject_exception(vcpu);
 	}
+	/* Looked at once: on most exits there is nothing, and this is every exit's path. */
+	nmi = __atomic_load_n(&l->nmi_pending, __ATOMIC_RELAXED) != 0;
+	vector = pending_external(vcpu, &extint);
+	if (!injected && (nmi || vector >= 0)) {
+		u32 block = (u32)vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
 
-	bool nmi = __atomic_load_n(&l->nmi_pending, __ATOMIC_RELAXED) != 0;
-
-	if (!injected && (nmi || pending_external(vcpu, &extint) >= 0 || extint)) {
-		block = (u32)vmcs_read(VMCS_GUEST_INTERRUPTIBILITY);
 		if (nmi && !(block & (BLOCK_NMI | BLOCK_MOVSS | BLOCK_STI)) &&
 		    vlapic_take_nmi(vcpu)) {
 			inject(INTR_INFO_VALID | INTR_TYPE_NMI | 2, 0, 0);
-			injected = true;
-		} else if (!(block & (BLOCK_MOVSS | BLOCK_STI)) &&
-			   (vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_IF) &&
-			   (vector = pending_external(vcpu, &extint)) >= 0) {
+			nmi = __atomic_load_n(&l->nmi_pending, __ATOMIC_RELAXED) != 0;
+		} else if (vector >= 0 && !(block & (BLOCK_MOVSS | BLOCK_STI)) &&
+			   (vmcs_read(VMCS_GUEST_RFLAGS) & RFLAGS_IF)) {
 			if (extint) {
 				vector = vm_extint_ack(vcpu->vm);
 				vlapic_extint_taken(vcpu);
 			} else {
 				vlapic_intr_accepted(vcpu, (u8)vector);
 			}
-			if (vector >= 0) {
+			if (vector >= 0)
 				inject(INTR_INFO_VALID | INTR_TYPE_EXT_INTR | (u8)vector, 0, 0);
-				injected = true;
-			}
+			vector = pending_external(vcpu, &extint); /* what is left */
 		}
 	}
 	/* What is left waits for a window; the CPU opens it after this injection at once. */
-	nmi = __atomic_load_n(&l->nmi_pending, __ATOMIC_RELAXED) != 0;
-	set_windows(vmx, pending_external(vcpu, &extint) >= 0 || extint, nmi);
+	set_windows(vmx, vector >= 0, nmi);
+	/* Looked at again on each entry while a window is open or the vLAPIC moved on. */
+	if (vector >= 0 || nmi || l->irr_changed || l->tmr_changed)
+		vcpu_arch_note_event(&vcpu->arch);
 }
 
 bool vcpu_vendor_has_event(struct vcpu *vcpu)

@@ -59,6 +59,7 @@ void vcpu_inject_exception(struct vcpu *vcpu, u8 vector, bool has_error_code, u3
 		return;
 	}
 	*e = (struct pending_exception){true, vector, has_error_code, error_code};
+	vcpu_arch_note_event(&vcpu->arch);
 }
 
 void vcpu_vendor_park(struct vcpu *vcpu)
@@ -82,6 +83,7 @@ void vcpu_vendor_reset(struct vcpu *vcpu)
 	/* Nothing of the previous run is delivered into the new one. */
 	vcpu->arch.vmx.reinject_info = 0;
 	vcpu->arch.exception.valid = false;
+	vcpu_arch_note_event(&vcpu->arch);
 	vcpu->arch.cpuid = (struct vcpuid_policy){
 		.vcpu_count = vcpu->vm->vcpu_count,
 		.vcpu_apic_id = vcpu->id,
@@ -126,7 +128,8 @@ void vcpu_vendor_run(struct vcpu *vcpu)
 	while (!vcpu->requests) {
 		int failed;
 
-		vmx_inject_events(vcpu);
+		if (__atomic_load_n(&a->event_check, __ATOMIC_RELAXED))
+			vmx_inject_events(vcpu);
 		failed = vmx_enter_guest(a->gpr, a->vmx.launched);
 		if (failed) {
 			report_entry_failure(vcpu, true);
@@ -139,7 +142,7 @@ void vcpu_vendor_run(struct vcpu *vcpu)
 			report_entry_failure(vcpu, false);
 			break;
 		}
-		vmx_save_idt_vectoring(vcpu);
+		vmx_check_idt_vectoring(vcpu);
 		if (vmexit_dispatch(vcpu, a->vmx.exit_reason & 0xffff))
 			break;
 	}

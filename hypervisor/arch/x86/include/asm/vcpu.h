@@ -106,11 +106,24 @@ struct vcpu_arch {
 	u64 apic_base;
 	u64 mtrr_def_type;
 	struct pending_exception exception;
+	/*
+	 * Something may wait for injection: set by whoever posts a vector, NMI or ExtINT to
+	 * the vCPU, changes its vLAPIC or queues an exception, by an exit that interrupted an
+	 * event's delivery and while a window is open; the backend clears it before it looks.
+	 * An entry with it clear skips event injection: most exits have nothing to deliver.
+	 */
+	bool event_check;
 	struct vcpuid_policy cpuid; /* what CPUID tells this vCPU (set at reset) */
 	struct vcpu_start_state start;
 	struct vcpu_vmx vmx;
 	struct vlapic vlapic; /* page aligned: last, so the rest stays packed */
 };
+
+/* Sets event_check: from any CPU, before the kick that makes the vCPU look (SEQ_CST). */
+static inline void vcpu_arch_note_event(struct vcpu_arch *a)
+{
+	__atomic_store_n(&a->event_check, true, __ATOMIC_SEQ_CST);
+}
 
 /* vmx_entry.S finds host_rsp just past the register array it is given. */
 _Static_assert(__builtin_offsetof(struct vcpu_arch, host_rsp) ==

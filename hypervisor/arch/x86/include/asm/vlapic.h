@@ -43,7 +43,7 @@ struct vlapic {
 	bool apicv;	       /* the CPU virtualizes registers and delivery (see above) */
 	bool passthrough;      /* the physical x2APIC is the guest's (vmx/vmx_lapic_pt.c) */
 	bool tmr_changed;      /* TMR changed since the backend last looked (EOI-exit bitmap) */
-	bool irr_changed;      /* IRR or ISR changed since the backend last looked (RVI, SVI) */
+	bool irr_changed;      /* IRR, ISR or PPR changed since the backend last looked */
 	struct hv_timer timer; /* one-shot, periodic or TSC-deadline */
 	u64 timer_start;       /* host TSC when the current count was loaded */
 	u64 timer_period;      /* host TSC ticks of the initial count at the current divider */

@@ -38,7 +38,18 @@ static inline void vmx_skip_instruction(struct vcpu *vcpu)
 }
 /* Event injection before each entry, and what it needs from each exit (vmx_intr.c). */
 void vmx_inject_events(struct vcpu *vcpu);
-void vmx_save_idt_vectoring(struct vcpu *vcpu);
+/*
+ * After each exit: an event whose delivery the exit interrupted is delivered again on the
+ * next entry (SDM 27.2.4). Inline: the check is on every exit's path, the save is rare.
+ */
+void vmx_save_idt_vectoring(struct vcpu *vcpu, u32 info);
+static inline void vmx_check_idt_vectoring(struct vcpu *vcpu)
+{
+	u32 info = (u32)vmcs_read(VMCS_IDT_VECTORING_INFO);
+
+	if (info & INTR_INFO_VALID)
+		vmx_save_idt_vectoring(vcpu, info);
+}
 int vmx_handle_window(struct vcpu *vcpu);
 /* APIC virtualization (vmx_apicv.c): set up per vCPU, RVI/EOI-exit bitmap before entry. */
 int vmx_lapic_pt_vm_init(struct vm *vm);
