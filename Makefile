@@ -7,7 +7,7 @@
 #   make menuconfig | defconfig | savedefconfig
 #   make coverage                          unit-test line coverage
 #   make fuzz [FUZZ_TIME=60]               fuzz the MMIO instruction emulator (libFuzzer)
-#   make bench [BENCH_ARGS=--update-doc]   exit costs, boot latency (doc/performance.md)
+#   make bench [BENCH_ARGS=--update-doc]   exit, interrupt and boot costs (doc/performance.md)
 #   make linux [JOBS=2]                    Linux guest bzImage + busybox initramfs (misc/linux/)
 #   make help                              everything else
 #
@@ -121,8 +121,9 @@ e2e-test: $(ISO) linux
 
 # Benchmark (misc/bench/run_bench.py, doc/performance.md): builds the test guest and an
 # image of its own (scenario_xmls/partitioned.xml, VM 0 running the guest's bench=1) under
-# $(O)/bench, boots it in Bochs and reports hypervisor instructions per exit round trip and
-# the boot latency; fails when a target is missed. Results: $(O)/bench/results.json.
+# $(O)/bench, boots it in Bochs (three times: default, noapicv, LAPIC passthrough) and
+# reports hypervisor instructions per exit round trip, per interrupt and the boot latency;
+# fails when a target is missed. Results: $(O)/bench/results.json.
 BENCH_ARGS ?=
 
 .PHONY: bench

@@ -20,13 +20,37 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Sequence
 
 # Results-file format version; bump when a key changes meaning.
-SCHEMA = 1
+SCHEMA = 2
 
-# The operations the guest measures, in the order it prints them.
-OPERATIONS = ("cpuid", "rdmsr", "out", "mmio")
+# The operations the guest measures, in the order it prints them: exits, then interrupts.
+EXITS = ("cpuid", "rdmsr", "out", "mmio")
+INTERRUPTS = ("timer", "eoi", "ipi", "ipi_send")
+OPERATIONS = (*EXITS, *INTERRUPTS)
 BOOT = "boot"
+
+# How the LAPIC is virtualized in a run: the default run measures everything, the others
+# only INTERRUPTS, under result names "<operation>:<configuration>".
+DEFAULT_CONFIG = "default"
+CONFIGS: Mapping[str, str] = {
+    DEFAULT_CONFIG: "APIC virtualization where the CPU model has it",
+    "noapicv": "software vLAPIC (noapicv on the hypervisor command line)",
+    "lapic-pt": "LAPIC passthrough (a real-time VM)",
+}
+
+
+def result_name(operation: str, config: str = DEFAULT_CONFIG) -> str:
+    return operation if config == DEFAULT_CONFIG else f"{operation}:{config}"
+
+
+def config_results(config: str) -> tuple[str, ...]:
+    """The result names a run in this configuration gives, in table order."""
+    if config == DEFAULT_CONFIG:
+        return (*EXITS, BOOT, *INTERRUPTS)
+    return tuple(result_name(op, config) for op in INTERRUPTS)
+
+
 # Every result name the runner knows (for --allow-missing).
-RESULT_NAMES = (*OPERATIONS, BOOT)
+RESULT_NAMES = tuple(name for config in CONFIGS for name in config_results(config))
 
 # Issue 4 item 9: hypervisor instructions per round trip at most this many.
 TARGETS: Mapping[str, int] = {"cpuid": 150, "out": 400}
@@ -133,15 +157,20 @@ class Settings:
     msr: int
     mmio: int
 
-    def what(self, name: str) -> str:
+    def what(self, name: str, config: str = DEFAULT_CONFIG) -> str:
         """What the guest does for one result, in words."""
-        return {
+        text = {
             "cpuid": "CPUID leaf 0",
             "rdmsr": f"RDMSR 0x{self.msr:x}",
             "out": "OUT to vUART port 0x3ff (scratch register)",
             "mmio": f"32-bit load from guest-physical 0x{self.mmio:x}",
             BOOT: f"hypervisor entry to VM {self.vm}'s first instruction",
+            "timer": "TSC-deadline timer: deadline to the guest's handler",
+            "eoi": "x2APIC EOI write in that handler",
+            "ipi": "fixed IPI to the other vCPU: ICR write to its handler",
+            "ipi_send": "the ICR write, on the sending vCPU",
         }[name]
+        return text if config == DEFAULT_CONFIG else f"{text}; {CONFIGS[config]}"
 
 
 def _operation_result(facts: LogFacts, name: str) -> dict[str, Any]:
@@ -190,25 +219,39 @@ def _boot_result(facts: LogFacts) -> dict[str, Any]:
 
 
 def evaluate(facts: LogFacts, settings: Settings,
-             allow_missing: Sequence[str] = ("mmio",)) -> dict[str, Any]:
-    """The results document (JSON-ready, no dates) and its verdict."""
+             allow_missing: Sequence[str] = ("mmio",),
+             other_runs: Mapping[str, LogFacts] | None = None) -> dict[str, Any]:
+    """The results document (JSON-ready, no dates) and its verdict.
+
+    facts is the default configuration's run; other_runs maps further configurations
+    (CONFIGS) to theirs, which add their INTERRUPTS results.
+    """
     results: dict[str, dict[str, Any]] = {}
     failures: list[str] = []
-    for name in (*OPERATIONS, BOOT):
-        result = _operation_result(facts, name) if name != BOOT else _boot_result(facts)
-        result["what"] = settings.what(name)
-        if result["status"] == MISSING:
-            if name in allow_missing:
-                result["status"] = MISSING_ALLOWED
-            else:
-                failures.append(f"{name}: missing: {result['reason']}")
-        elif result["status"] == OVER:
-            failures.append(f"{name}: {result['instructions']} hypervisor instructions per "
-                            f"round trip, target at most {result['target']}")
-        results[name] = result
+    runs = {DEFAULT_CONFIG: facts, **(other_runs or {})}
+    for config, run in runs.items():
+        if config not in CONFIGS:
+            raise BenchError(f"unknown configuration {config!r}", exit_code=2)
+        for name in config_results(config):
+            operation = name.split(":")[0]
+            result = (_boot_result(run) if name == BOOT
+                      else _operation_result(run, operation))
+            result["what"] = settings.what(operation, config)
+            if result["status"] == MISSING:
+                if name in allow_missing:
+                    result["status"] = MISSING_ALLOWED
+                else:
+                    failures.append(f"{name}: missing: {result['reason']}")
+            elif result["status"] == OVER:
+                failures.append(f"{name}: {result['instructions']} hypervisor instructions "
+                                f"per round trip, target at most {result['target']}")
+            results[name] = result
+        where = "run" if config == DEFAULT_CONFIG else f"run {config}"
+        failures += [f"{where}: {line}" for line in run.trouble]
     empty = facts.samples.get("empty")
-    failures += [f"run: {line}" for line in facts.trouble]
     return {
+        "configs": {config: {"what": CONFIGS[config], "vm": run.vm}
+                    for config, run in runs.items()},
         "schema": SCHEMA,
         "emulator": "bochs",
         "model": settings.model,
@@ -242,8 +285,7 @@ def table(document: Mapping[str, Any]) -> str:
         "| hypervisor instructions (min - baseline) | median - baseline | target | status |",
         "|---|---|---:|---:|---:|---:|---:|---:|---|",
     ]
-    for name in (*OPERATIONS, BOOT):
-        r = document["results"][name]
+    for name, r in document["results"].items():
         target = "" if r.get("target") is None else f"<= {r['target']}"
         status = r["status"]
         if status in (MISSING, MISSING_ALLOWED):
@@ -262,10 +304,15 @@ def table(document: Mapping[str, Any]) -> str:
 def doc_section(document: Mapping[str, Any]) -> str:
     """What goes between the markers in doc/performance.md."""
     build = document["hypervisor"].get("build_type") or "unknown"
+    others = [f"`{config}`, {run['what']}, the test guest in VM {run['vm']}"
+              for config, run in document.get("configs", {}).items()
+              if config != DEFAULT_CONFIG]
+    more = (" Results named `<result>:<run>` come from further boots of the same scenario: "
+            + "; ".join(others) + "." if others else "")
     lines = [
         f"Bochs `{document['model']}`, {document['cpus']} CPUs, scenario "
         f"`{document['scenario']}` with the test guest in VM {document['vm']} "
-        f"(`{document['guest_cmdline']}`), {build} build. Unit: instructions.",
+        f"(`{document['guest_cmdline']}`), {build} build.{more} Unit: instructions.",
         "",
         table(document).rstrip("\n"),
     ]

@@ -41,6 +41,10 @@ vm0| testguest: bench rdmsr min 200 median 200 baseline 5
 vm0| testguest: bench out min 385 median 390 baseline 5
 [    0.394938] cpu0 W: vm0 vcpu0: read of guest-physical 0xfee00030 outside its memory: #GP
 vm0| testguest: bench mmio skipped: reading 0xfee00030 raises #GP(0)
+vm0| testguest: bench timer min 1200 median 1205 baseline 430
+vm0| testguest: bench eoi min 5 median 5 baseline 5
+vm0| testguest: bench ipi min 1425 median 1430 baseline 430
+vm0| testguest: bench ipi_send min 450 median 450 baseline 5
 vm0| testguest: bench done
 vm0| testguest: done: 1 passed, 0 failed
 """
@@ -200,13 +204,88 @@ def test_json_is_deterministic_and_date_free() -> None:
 def test_table_rows() -> None:
     text = bench_report.table(evaluate(LOG))
     lines = text.splitlines()
-    assert len(lines) == 2 + len(bench_report.RESULT_NAMES)
+    assert len(lines) == 2 + len(bench_report.config_results(bench_report.DEFAULT_CONFIG))
+    assert lines[7] == ("| timer | TSC-deadline timer: deadline to the guest's handler | 1200 "
+                        "| 1205 | 430 | 770 | 775 |  | ok |")
     assert lines[2] == ("| cpuid | CPUID leaf 0 | 215 | 217 | 5 | 210 | 212 | <= 150 "
                         "| over target |")
     assert lines[3].startswith("| rdmsr | RDMSR 0x3a | 200 | 200 | 5 | 195 | 195 |  | ok")
     assert "missing (allowed): the guest skipped it: reading 0xfee00030" in lines[5]
     assert lines[6].startswith(f"| boot | hypervisor entry to VM 0's first instruction "
                                f"|  |  |  | {305873397 - 267093460} |")
+
+
+# The same guest lines from the other runs: noapicv in VM 0, lapic-pt in VM 1.
+NOAPICV_LOG = """\
+vm0| testguest: bench empty min 5 median 5 baseline 5
+vm0| testguest: bench timer min 1355 median 1355 baseline 430
+vm0| testguest: bench eoi min 665 median 665 baseline 5
+vm0| testguest: bench ipi min 1570 median 1575 baseline 430
+vm0| testguest: bench ipi_send min 450 median 450 baseline 5
+vm0| testguest: bench done
+"""
+LAPIC_PT_LOG = """\
+vm0| testguest: bench timer min 9999 median 9999 baseline 430
+vm1| testguest: bench timer min 425 median 425 baseline 430
+vm1| testguest: bench eoi min 5 median 5 baseline 5
+vm1| testguest: bench ipi min 790 median 795 baseline 430
+vm1| testguest: bench ipi_send min 455 median 455 baseline 5
+vm1| testguest: bench done
+"""
+
+
+def evaluate_all(noapicv: str = NOAPICV_LOG, lapic_pt: str = LAPIC_PT_LOG,
+                 **kwargs: object) -> dict:
+    others = {"noapicv": bench_report.parse_log(noapicv, vm=0),
+              "lapic-pt": bench_report.parse_log(lapic_pt, vm=1)}
+    return bench_report.evaluate(bench_report.parse_log(with_cpuid(LOG, 120)), SETTINGS,
+                                 other_runs=others, **kwargs)
+
+
+def test_evaluate_interrupt_results_of_every_run() -> None:
+    doc = evaluate_all()
+    results = doc["results"]
+    assert list(results) == list(bench_report.RESULT_NAMES)
+    assert (results["timer"]["instructions"], results["ipi"]["instructions"]) == (770, 995)
+    assert results["eoi:noapicv"]["instructions"] == 660
+    # VM 1's lines, not VM 0's; passthrough costs can be one Bochs quantum below zero.
+    assert results["timer:lapic-pt"]["instructions"] == -5
+    assert results["ipi:lapic-pt"]["instructions_median"] == 365
+    assert "LAPIC passthrough" in results["ipi:lapic-pt"]["what"]
+    assert doc["configs"]["lapic-pt"]["vm"] == 1 and doc["passed"] is True
+    assert "cpuid:noapicv" not in results
+
+
+def test_evaluate_other_run_missing_and_trouble_fail() -> None:
+    log = NOAPICV_LOG.replace("vm0| testguest: bench ipi min 1570 median 1575 baseline 430\n",
+                              "vm0| testguest: bench ipi skipped: AP 1 did not receive the "
+                              "IPI\n") + "*** PANIC on cpu2: boom\n"
+    doc = evaluate_all(noapicv=log)
+    assert doc["failures"] == [
+        "ipi:noapicv: missing: the guest skipped it: AP 1 did not receive the IPI",
+        "run noapicv: *** PANIC on cpu2: boom"]
+    assert evaluate_all(noapicv=log, allow_missing=("mmio", "ipi:noapicv"))["failures"] == [
+        "run noapicv: *** PANIC on cpu2: boom"]
+
+
+def test_evaluate_default_run_needs_its_interrupt_results() -> None:
+    log = with_cpuid(LOG, 120).replace("vm0| testguest: bench ipi min 1425 median 1430 "
+                                       "baseline 430\n", "")
+    assert evaluate(log)["failures"] == [
+        "ipi: missing: the guest printed no result for it"]
+
+
+def test_evaluate_refuses_an_unknown_run() -> None:
+    with pytest.raises(BenchError):
+        bench_report.evaluate(bench_report.parse_log(LOG), SETTINGS,
+                              other_runs={"turbo": bench_report.parse_log("")})
+
+
+def test_doc_section_names_the_other_runs() -> None:
+    section = bench_report.doc_section(evaluate_all())
+    assert "`noapicv`, software vLAPIC" in section
+    assert "`lapic-pt`, LAPIC passthrough (a real-time VM), the test guest in VM 1" in section
+    assert "| ipi:lapic-pt |" in section
 
 
 def test_update_doc_replaces_only_between_the_markers() -> None:
@@ -238,10 +317,27 @@ def test_the_real_doc_has_one_results_section() -> None:
 
 
 def test_guest_cmdlines_for_the_partitioned_sample() -> None:
-    cmdlines, bench = run_bench.guest_cmdlines("partitioned", 0x3A, 0xFEE00030)
+    cmdlines, bench = run_bench.guest_cmdlines("partitioned", 0x3A, run_bench.DEFAULT_MMIO)
     assert bench == cmdlines["linux-a"] == (
-        "name=linux-a vcpus=2 bench=1 bench_msr=0x3a bench_mmio=0xfee00030 heartbeat=1")
+        "name=linux-a vcpus=2 bench=1 bench_msr=0x3a bench_mmio=0xfec00000 heartbeat=1")
     assert cmdlines["linux-b"] == "name=linux-b vcpus=2 tests=cpuid heartbeat=1"
+
+
+def test_lapic_pt_run_uses_the_vm_without_cpu0() -> None:
+    assert run_bench.lapic_pt_vm("partitioned") == (1, "linux-b")
+    cmdlines, bench = run_bench.guest_cmdlines("partitioned", 0x3A, 0xFEE00030, bench_vm=1)
+    assert bench == cmdlines["linux-b"] and "bench=1" in bench
+    assert cmdlines["linux-a"] == "name=linux-a vcpus=2 tests=cpuid heartbeat=1"
+
+
+def test_hv_cmdline_of_a_built_image(tmp_path: Path) -> None:
+    auto = tmp_path / "include" / "config" / "auto.conf"
+    auto.parent.mkdir(parents=True)
+    auto.write_text('CONFIG_A=y\nCONFIG_HV_CMDLINE="loglevel=4 x=\\"y\\""\n',
+                    encoding="utf-8")
+    assert run_bench.hv_cmdline(tmp_path) == 'loglevel=4 x="y"'
+    auto.write_text("CONFIG_A=y\n", encoding="utf-8")
+    assert run_bench.hv_cmdline(tmp_path) == ""
 
 
 def test_guest_cmdlines_unknown_sample() -> None:
@@ -294,8 +390,32 @@ def test_cli_update_doc_refuses_an_empty_run(tmp_path: Path) -> None:
     assert doc.read_text(encoding="utf-8") == original
 
 
+def test_cli_logs_of_every_run(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    (tmp_path / "noapicv.log").write_text(NOAPICV_LOG, encoding="utf-8")
+    (tmp_path / "pt.log").write_text(LAPIC_PT_LOG, encoding="utf-8")
+    assert run_cli(tmp_path, with_cpuid(LOG, 120), "--log", f"noapicv={tmp_path}/noapicv.log",
+                   "--log", f"lapic-pt={tmp_path}/pt.log") == 0
+    out = capsys.readouterr().out
+    assert "| eoi:noapicv |" in out and "| ipi:lapic-pt |" in out
+    data = json.loads((tmp_path / "out" / "results.json").read_text(encoding="utf-8"))
+    assert sorted(data["configs"]) == ["default", "lapic-pt", "noapicv"]
+
+
+def test_cli_logs_need_the_default_run(tmp_path: Path) -> None:
+    (tmp_path / "noapicv.log").write_text(NOAPICV_LOG, encoding="utf-8")
+    assert run_bench.main(["--log", f"noapicv={tmp_path}/noapicv.log",
+                           "--out", str(tmp_path / "out")]) == 2
+
+
+def test_configs_option_keeps_the_default_run_first() -> None:
+    args = run_bench.build_parser().parse_args(["--configs", "lapic-pt,noapicv"])
+    assert args.configs == ["default", "noapicv", "lapic-pt"]
+    assert run_bench.build_parser().parse_args([]).configs == list(bench_report.CONFIGS)
+
+
 @pytest.mark.parametrize("args", [["--msr", "xyz"], ["--allow-missing", "cpuid,nope"],
-                                  ["--no-such-option"]])
+                                  ["--no-such-option"], ["--configs", "noapicv,turbo"],
+                                  ["--log", "turbo=x.log"]])
 def test_cli_bad_arguments_exit_2(args: list[str]) -> None:
     with pytest.raises(SystemExit) as err:
         run_bench.main(args)

@@ -1,11 +1,11 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
  * bench=1: round-trip cost of the exits a hypervisor handles most (CPUID, RDMSR of a
- * trapped MSR, OUT to an emulated port, an MMIO read), in TSC ticks. Every sample is
- * LFENCE; RDTSC; LFENCE; <operation>; LFENCE; RDTSC; LFENCE (SDM Vol 2B RDTSC: LFENCE
- * keeps RDTSC from passing earlier or later instructions); the same shape without an
- * operation is the baseline.
+ * trapped MSR, OUT to an emulated port, an MMIO read), in TSC ticks, then the interrupt
+ * costs (bench_intr.c). Every sample is LFENCE; RDTSC; LFENCE; <operation>; LFENCE;
+ * RDTSC; LFENCE (bench.h); the same shape without an operation is the baseline.
  */
+#include "bench.h"
 #include "console.h"
 #include "paging.h"
 #include "probe.h"
@@ -14,9 +14,6 @@
 #define BENCH_WARMUP	 16
 #define BENCH_ITERATIONS 1000
 #define BENCH_PORT	 (COM1_SCRATCH)
-
-#define TSC_START "lfence\n\trdtsc\n\tlfence\n\tmov %%eax, %k0\n\tmov %%edx, %k1\n\t"
-#define TSC_STOP  "\n\tlfence\n\trdtsc\n\tlfence"
 
 enum bench_op {
 	OP_EMPTY,
@@ -27,11 +24,6 @@ enum bench_op {
 };
 
 static u64 samples[BENCH_ITERATIONS];
-
-static u64 ticks(u32 lo0, u32 hi0, u32 lo1, u32 hi1)
-{
-	return (((u64)hi1 << 32) | lo1) - (((u64)hi0 << 32) | lo0);
-}
 
 /* One timed operation. The start stamp lives in RSI/RDI, which no operation touches. */
 static u64 sample(enum bench_op op)
@@ -70,20 +62,28 @@ static u64 sample(enum bench_op op)
 			     : "memory");
 		break;
 	}
-	return ticks(lo0, hi0, lo1, hi1);
+	return bench_ticks(lo0, hi0, lo1, hi1);
 }
 
-static void sort_samples(void)
+u64 bench_sort(u64 *samples, unsigned int n)
 {
 	unsigned int i, j;
 
-	for (i = 1; i < BENCH_ITERATIONS; i++) {
+	for (i = 1; i < n; i++) {
 		u64 v = samples[i];
 
 		for (j = i; j > 0 && samples[j - 1] > v; j--)
 			samples[j] = samples[j - 1];
 		samples[j] = v;
 	}
+	return samples[n / 2];
+}
+
+void bench_print(const char *name, u64 *samples, unsigned int n, u64 baseline)
+{
+	u64 median = bench_sort(samples, n);
+
+	say("bench %s min %llu median %llu baseline %llu", name, samples[0], median, baseline);
 }
 
 /* Fills samples[] sorted; returns the median. */
@@ -95,15 +95,13 @@ static u64 measure(enum bench_op op)
 		sample(op);
 	for (i = 0; i < BENCH_ITERATIONS; i++)
 		samples[i] = sample(op);
-	sort_samples();
-	return samples[BENCH_ITERATIONS / 2];
+	return bench_sort(samples, BENCH_ITERATIONS);
 }
 
 static void report(const char *name, enum bench_op op, u64 baseline)
 {
-	u64 median = measure(op);
-
-	say("bench %s min %llu median %llu baseline %llu", name, samples[0], median, baseline);
+	measure(op);
+	bench_print(name, samples, BENCH_ITERATIONS, baseline);
 }
 
 void bench_run(void)
@@ -139,5 +137,6 @@ void bench_run(void)
 	} else {
 		report("mmio", OP_MMIO, baseline);
 	}
+	bench_intr_run(baseline);
 	say("bench done");
 }

@@ -385,64 +385,118 @@ static void ap_offline_why(unsigned int n, char *why, size_t size)
 			    ONLINE_MS, mbox[n].why[0] ? ": " : "", mbox[n].why);
 }
 
-/* Starts the APs in the phase's mode; false (after a FAIL or SKIP line) unless all came. */
-static bool start_aps(unsigned int aps)
+/*
+ * Starts `aps` APs in ap_x2apic mode. Returns NULL with their APIC IDs in list, or why
+ * not (in why; *skip when this boot cannot start APs at all).
+ */
+static const char *bring_up(unsigned int aps, bool *skip, char *list, size_t list_size, char *why,
+			    size_t size)
 {
 	u64 page = smp_page(), start;
 	u32 ids[IRQ_MAX_CPUS];
 	unsigned int n, found = ap_ids(ids, IRQ_MAX_CPUS - 1);
-	char why[WHY_LEN], list[WHY_LEN] = "";
+	char detail[WHY_LEN];
 	size_t len = 0;
 
+	*skip = false;
 	if (boot.elf64_entry) {
-		check_skip(T, N("aps_online"),
-			   "no memory map after the ELF64 entry: no AP started");
-		return false;
+		*skip = true;
+		tg_snprintf(why, size, "no memory map after the ELF64 entry: no AP started");
+		return why;
 	}
 	if (!smp_page_in_ram(page)) {
-		check_fail(T, N("aps_online"), "expected page 0x%llx to be RAM in the memory map",
-			   page);
-		return false;
+		tg_snprintf(why, size, "expected page 0x%llx to be RAM in the memory map", page);
+		return why;
 	}
 	if (found < aps) {
-		check_fail(T, N("aps_online"), "expected %u AP(s) in the MADT (vcpus=%u), found %u",
-			   aps, cfg.vcpus, found);
-		return false;
+		tg_snprintf(why, size, "expected %u AP(s) in the MADT (vcpus=%u), found %u", aps,
+			    cfg.vcpus, found);
+		return why;
 	}
 	smp_load_trampoline(page, ap64_trampoline, ap64_trampoline_end);
+	list[0] = 0;
 	for (n = 1; n <= aps; n++) {
 		memset(&mbox[n], 0, sizeof(mbox[n]));
 		ap64_index = n;
 		ap64_stack_top = (u64)(size_t)ap_stacks[n - 1] + AP_STACK_SIZE;
-		if (!smp_start_ap(page, n, ids[n - 1], why, sizeof(why)))
+		if (!smp_start_ap(page, n, ids[n - 1], detail, sizeof(detail)))
 			break;
 		for (start = rdtsc(); !mbox[n].online && rdtsc() - start < tsc_ms(ONLINE_MS);)
 			cpu_pause();
 		if (!mbox[n].online) {
-			ap_offline_why(n, why, sizeof(why));
+			ap_offline_why(n, detail, sizeof(detail));
 			break;
 		}
 		cpus++; /* online: parked at the end */
 		cpu_apic_id[n] = ids[n - 1];
 		if (mbox[n].apic_id != ids[n - 1]) {
-			tg_snprintf(why, sizeof(why), "reads APIC ID %u, the MADT says %u",
+			tg_snprintf(detail, sizeof(detail), "reads APIC ID %u, the MADT says %u",
 				    mbox[n].apic_id, ids[n - 1]);
 			break;
 		}
-		len += (size_t)tg_snprintf(list + len, sizeof(list) - len, "%s%u", len ? "," : "",
+		len += (size_t)tg_snprintf(list + len, list_size - len, "%s%u", len ? "," : "",
 					   mbox[n].apic_id);
 	}
 	if (n <= aps) {
-		check_fail(T, N("aps_online"), "AP%u (APIC ID %u): %s", n, ids[n - 1], why);
+		tg_snprintf(why, size, "AP%u (APIC ID %u): %s", n, ids[n - 1], detail);
+		return why;
+	}
+	return NULL;
+}
+
+/* Starts the APs in the phase's mode; false (after a FAIL or SKIP line) unless all came. */
+static bool start_aps(unsigned int aps)
+{
+	char why[WHY_LEN], list[WHY_LEN];
+	bool skip;
+
+	if (bring_up(aps, &skip, list, sizeof(list), why, sizeof(why))) {
+		if (skip)
+			check_skip(T, N("aps_online"), "%s", why);
+		else
+			check_fail(T, N("aps_online"), "%s", why);
 		return false;
 	}
 	check_pass(T, N("aps_online"), "%u AP(s) in 64-bit mode, APIC IDs %s", aps, list);
 	return true;
 }
 
+const char *ipi_aps_online(bool x2apic, unsigned int aps, char *why, size_t size)
+{
+	char list[WHY_LEN];
+	const char *err;
+	bool skip;
+
+	if (aps == 0 || aps > IRQ_MAX_CPUS - 1) {
+		tg_snprintf(why, size, "%u APs asked for, 1..%u possible", aps, IRQ_MAX_CPUS - 1);
+		return why;
+	}
+	ap_x2apic = x2apic;
+	cpus = 1;
+	err = apic_setup(0, x2apic, why, size);
+	if (err)
+		return err;
+	cpu_apic_id[0] = mbox[0].apic_id;
+	return bring_up(aps, &skip, list, sizeof(list), why, size);
+}
+
+void ipi_aps_park(void)
+{
+	char why[WHY_LEN];
+
+	for (unsigned int n = 1; n < cpus; n++)
+		ap_command(n, CMD_PARK, 0, 0, why, sizeof(why));
+	cpus = 1;
+}
+
+u32 ipi_apic_id(unsigned int cpu)
+{
+	return cpu < cpus ? cpu_apic_id[cpu] : 0;
+}
+
 static void run_phase(bool x2apic)
 {
-	unsigned int aps = cfg.vcpus > IRQ_MAX_CPUS ? IRQ_MAX_CPUS - 1 : cfg.vcpus - 1, n;
+	unsigned int aps = cfg.vcpus > IRQ_MAX_CPUS ? IRQ_MAX_CPUS - 1 : cfg.vcpus - 1;
 	char why[WHY_LEN];
 	const char *err;
 
@@ -468,8 +522,7 @@ static void run_phase(bool x2apic)
 		cpu_apic_id[0] = mbox[0].apic_id;
 		if (start_aps(aps))
 			run_checks(x2apic);
-		for (n = 1; n < cpus; n++)
-			ap_command(n, CMD_PARK, 0, 0, why, sizeof(why));
+		ipi_aps_park();
 		irq_quiesce();
 	}
 	irq_check_stray(T, N("stray_interrupts"));

@@ -34,6 +34,7 @@
 #define VEC_PIC_SPURIOUS_M 0x27 /* IRQ 7: where a spurious 8259 interrupt arrives */
 #define VEC_PIC_SPURIOUS_S 0x2f
 #define VEC_APIC_TIMER	   0x40
+#define VEC_BENCH_INT	   0x41 /* the benchmark's INT n: the guest's own delivery path */
 #define VEC_LOW		   0x50 /* class 5: priority checks */
 #define VEC_IPI		   0x60
 #define VEC_IOAPIC_PIT	   0x70
@@ -99,6 +100,16 @@ struct isa_route {
 const char *irq_isa_route(u8 irq, bool sci, struct isa_route *r, char *why, size_t size);
 /* The redirection entry for r: vector, fixed, physical to this CPU's APIC ID. */
 u64 irq_route_entry(const struct isa_route *r, u8 vector, bool masked);
+
+/*
+ * The APs of ipi.c for other users (the benchmark): the boot CPU's local APIC and
+ * `aps` APs put in x2APIC or xAPIC mode, each AP then waiting with interrupts enabled
+ * (counted and stamped here) and running no command. Returns NULL or why not.
+ * ipi_aps_park() halts them for good; ipi_apic_id() is CPU n's APIC ID.
+ */
+const char *ipi_aps_online(bool x2apic, unsigned int aps, char *why, size_t size);
+void ipi_aps_park(void);
+u32 ipi_apic_id(unsigned int cpu);
 
 /* Called for every vector by trap.c; true when it was an interrupt and is handled. */
 bool irq_dispatch(struct trap_frame *tf);
