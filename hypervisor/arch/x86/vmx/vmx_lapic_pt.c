@@ -48,6 +48,13 @@ int vmx_lapic_pt_vm_init(struct vm *vm)
 
 	if (!vm->config->lapic_passthrough)
 		return 0;
+	/* The hypervisor drives the physical APIC through the x2APIC MSRs it hands over. */
+	if (!lapic_x2apic_mode()) {
+		pr_err("vm%u (%s): LAPIC passthrough needs the host's local APICs in x2APIC "
+		       "mode, which this CPU does not offer: the VM is not created\n",
+		       vm->id, vm->config->name);
+		return -ENOTSUP;
+	}
 	page = page_pool_alloc(&hv_pages, 1, 1, 0);
 	if (page == INVALID_PADDR)
 		return -ENOMEM;
@@ -79,6 +86,12 @@ static void enter(struct vcpu *vcpu)
 	/* Nothing of the hypervisor's may fire here now: the vLAPIC timer goes. */
 	vlapic_stop_timer(vcpu);
 	this_cpu()->kick_by_nmi = true;
+	/*
+	 * A requester sets the request, then reads kick_by_nmi; the run loop reads the
+	 * requests before the next entry. With the fence one of the two sees the other: a
+	 * kick sent as a vector before this point is not needed, the request stops entry.
+	 */
+	__atomic_thread_fence(__ATOMIC_SEQ_CST);
 	vmcs_clear_bits(VMCS_PIN_CTLS, PIN_EXT_INTR_EXIT | PIN_PREEMPT_TIMER);
 	/* Saving the timer's value needs the timer (SDM 26.2.1.2). */
 	vmx->exit_save_preempt = (vmcs_read(VMCS_EXIT_CTLS) & EXIT_SAVE_PREEMPT) != 0;
