@@ -3,4 +3,4 @@ UNIT_TESTS += vlapic_timer
 # The virtual LAPIC's timer on the fake clock (see suites/vlapic.mk for the fakes).
 vlapic_timer_SRCS := tests/unit/test_vlapic_timer.c tests/unit/vlapic_harness.c \
 	tests/unit/fakes/fake_vm_env.c tests/unit/fakes/fake_timer.c \
-	hypervisor/arch/x86/guest/vlapic.c hypervisor/core/io_bus.c
+	hypervisor/arch/x86/guest/vlapic.c hypervisor/arch/x86/guest/vlapic_timer.c hypervisor/arch/x86/guest/vlapic_ipi.c hypervisor/core/io_bus.c

@@ -3,6 +3,8 @@
  * Virtual local APIC (SDM Vol 3A chapter 11): see asm/vlapic.h for the three contexts and
  * who touches what. Register offsets are the xAPIC ones; an x2APIC MSR is 0x800 plus the
  * offset divided by 16 (11.12.1.2), and the 64-bit x2APIC ICR is one MSR (0x830).
+ * Here: registers, posting, IRR/ISR/PPR and EOI, reset; the timer is in vlapic_timer.c,
+ * interrupt messages and IPIs in vlapic_ipi.c (shared: vlapic_internal.h).
  *
  * Model, where the SDM leaves a choice:
  * - The timer's input clock is the TSC: an initial count of N with divider D lasts N * D
@@ -18,72 +20,8 @@
 #include <bulkhead/arch.h>
 #include <bulkhead/errno.h>
 #include <bulkhead/log.h>
-#include <bulkhead/timer.h>
 #include <bulkhead/virq.h>
-#include <bulkhead/vm.h>
-#include <asm/apic.h>
-#include <asm/msr-index.h>
-#include <asm/vlapic.h>
-
-/* Version 0x14 (integrated APIC), 7 LVT entries (max LVT index 6 in 23:16). */
-#define APIC_VERSION_VALUE 0x00060014U
-
-/* More register offsets than the hypervisor's own driver needs (asm/apic.h). */
-#define APIC_APR       0x090
-#define APIC_PPR       0x0a0
-#define APIC_RRD       0x0c0
-#define APIC_DFR       0x0e0
-#define APIC_ISR       0x100
-#define APIC_TMR       0x180
-#define APIC_IRR       0x200
-#define APIC_LVT_CMCI  0x2f0
-#define APIC_LVT_THERM 0x330
-#define APIC_LVT_PERF  0x340
-#define APIC_SELF_IPI  0x3f0
-
-#define LVT_VECTOR	 0xffU
-#define LVT_DM		 (7U << 8)
-#define LVT_DM_NMI	 (4U << 8)
-#define LVT_DM_EXTINT	 (7U << 8)
-#define LVT_DELIVS	 (1U << 12)
-#define LVT_POLARITY	 (1U << 13)
-#define LVT_REMOTE_IRR	 (1U << 14)
-#define LVT_LEVEL	 (1U << 15)
-#define LVT_MASKED	 (1U << 16)
-#define LVT_TIMER_MODE	 (3U << 17)
-#define TIMER_ONESHOT	 0U
-#define TIMER_PERIODIC	 1U
-#define TIMER_DEADLINE	 2U
-#define SVR_ENABLE	 (1U << 8)
-#define ESR_SEND_ILLEGAL (1U << 5)
-#define ESR_RECV_ILLEGAL (1U << 6)
-#define ESR_ILLEGAL_REG	 (1U << 7)
-
-/* ICR fields (11.6.1). */
-#define ICR_VECTOR(v)	  ((u8)(v))
-#define ICR_MODE(v)	  ((u32)((v) >> 8) & 7)
-#define ICR_LOGICAL	  (1ULL << 11)
-#define ICR_DELIVS	  (1ULL << 12)
-#define ICR_LEVEL_ASSERT  (1ULL << 14)
-#define ICR_TRIGGER_LEVEL (1ULL << 15)
-#define ICR_SHORTHAND(v)  ((u32)((v) >> 18) & 3)
-enum { DEST_FIELD, DEST_SELF, DEST_ALL, DEST_OTHERS };
-
-static u32 *reg(struct vlapic *l, u32 offset)
-{
-	return &l->regs[offset >> 2];
-}
-
-static struct vlapic *lapic(struct vcpu *vcpu)
-{
-	return &vcpu->arch.vlapic;
-}
-
-/* The backend looks at the vLAPIC again before the vCPU's next entry (event_check). */
-static void note_event(struct vlapic *l)
-{
-	vcpu_arch_note_event(container_of(l, struct vcpu_arch, vlapic));
-}
+#include "vlapic_internal.h"
 
 static void note_irr_change(struct vlapic *l)
 {
@@ -130,20 +68,9 @@ bool vlapic_x2apic_mode(const struct vcpu *vcpu)
 	       (APIC_BASE_EN | APIC_BASE_EXTD);
 }
 
-static bool hw_enabled(const struct vcpu *vcpu)
-{
-	return (vcpu->arch.apic_base & APIC_BASE_EN) != 0;
-}
-
 static bool sw_enabled(struct vcpu *vcpu)
 {
 	return hw_enabled(vcpu) && (*reg(lapic(vcpu), APIC_SVR) & SVR_ENABLE);
-}
-
-/* x2APIC logical IDs: cluster (ID[19:4]) in 31:16, one bit for ID[3:0] (11.12.10.2). */
-static u32 x2apic_ldr(u32 id)
-{
-	return ((id >> 4) << 16) | (1U << (id & 0xf));
 }
 
 /* PPR from TPR and the highest in-service vector (11.8.3.1). */
@@ -162,7 +89,7 @@ static void update_ppr(struct vlapic *l)
 
 /* --- Posting: the only way in from other CPUs (asm/vlapic.h). --- */
 
-static void post_vector(struct vcpu *to, u8 vector, bool level)
+void vlapic_post_vector(struct vcpu *to, u8 vector, bool level)
 {
 	struct vlapic *l = lapic(to);
 	u64 bit = 1ULL << (vector & 63);
@@ -184,7 +111,7 @@ static void post_vector(struct vcpu *to, u8 vector, bool level)
 }
 
 /* Latches an error in ESR and raises the LVT error interrupt (11.5.3). On the vCPU's CPU. */
-static void set_error(struct vcpu *vcpu, u32 bit)
+void vlapic_set_error(struct vcpu *vcpu, u32 bit)
 {
 	struct vlapic *l = lapic(vcpu);
 	u32 lvt = *reg(l, APIC_LVT_ERROR);
@@ -192,10 +119,10 @@ static void set_error(struct vcpu *vcpu, u32 bit)
 	l->esr_pending |= bit;
 	/* An illegal error vector would only raise another error: nothing is sent. */
 	if (!(lvt & LVT_MASKED) && (lvt & LVT_VECTOR) >= 16)
-		post_vector(vcpu, (u8)(lvt & LVT_VECTOR), false);
+		vlapic_post_vector(vcpu, (u8)(lvt & LVT_VECTOR), false);
 }
 
-static void post_nmi(struct vcpu *to)
+void vlapic_post_nmi(struct vcpu *to)
 {
 	__atomic_fetch_add(&lapic(to)->nmi_pending, 1, __ATOMIC_SEQ_CST);
 	note_event(lapic(to));
@@ -224,7 +151,7 @@ bool vlapic_sync(struct vcpu *vcpu)
 
 			if (i == 0 && half == 0 && (b & 0xffffU)) {
 				/* Vectors 0-15 are illegal (11.5.3): latched, not accepted. */
-				set_error(vcpu, ESR_RECV_ILLEGAL);
+				vlapic_set_error(vcpu, ESR_RECV_ILLEGAL);
 				b &= ~0xffffU;
 				new_tmr = (*tmr & ~b) | (lv & b);
 			}
@@ -341,249 +268,6 @@ void vlapic_level_eoi(struct vcpu *vcpu, u8 vector)
 	vm_broadcast_eoi(vcpu->vm, vector);
 }
 
-/* --- The timer (11.5.4). --- */
-
-static u32 timer_mode(struct vlapic *l)
-{
-	return (*reg(l, APIC_LVT_TIMER) & LVT_TIMER_MODE) >> 17;
-}
-
-static u32 timer_divisor(struct vlapic *l)
-{
-	u32 dcr = *reg(l, APIC_TIMER_DCR);
-	u32 code = ((dcr >> 1) & 4) | (dcr & 3);
-
-	return code == 7 ? 1 : 2U << code;
-}
-
-static void timer_fired(struct hv_timer *timer)
-{
-	struct vcpu *vcpu = timer->data;
-	struct vlapic *l = lapic(vcpu);
-	u32 lvt = *reg(l, APIC_LVT_TIMER);
-
-	if (timer_mode(l) == TIMER_DEADLINE)
-		l->tsc_deadline = 0;
-	if (!(lvt & LVT_MASKED))
-		post_vector(vcpu, (u8)(lvt & LVT_VECTOR), false);
-}
-
-static void timer_disarm(struct vlapic *l)
-{
-	timer_stop(&l->timer);
-	l->timer_period = 0;
-	l->tsc_deadline = 0;
-}
-
-void vlapic_stop_timer(struct vcpu *vcpu)
-{
-	timer_disarm(lapic(vcpu));
-}
-
-/* Starts counting count * divisor ticks down from now (a TMICT write). */
-static void timer_load(struct vlapic *l, u32 count)
-{
-	u32 mode = timer_mode(l);
-
-	if (mode == TIMER_DEADLINE)
-		return; /* TMICT is ignored in TSC-deadline mode (11.5.4.1) */
-	timer_disarm(l);
-	*reg(l, APIC_TIMER_ICR) = count;
-	if (!count)
-		return;
-	l->timer_period = (u64)count * timer_divisor(l);
-	l->timer_start = timer_now();
-	timer_start(&l->timer, l->timer_start + l->timer_period,
-		    mode == TIMER_PERIODIC ? l->timer_period : 0);
-}
-
-static u32 timer_ccr(struct vlapic *l)
-{
-	u64 elapsed;
-
-	if (!l->timer_period || timer_mode(l) == TIMER_DEADLINE)
-		return 0;
-	elapsed = timer_now() - l->timer_start;
-	if (timer_mode(l) == TIMER_PERIODIC)
-		elapsed %= l->timer_period;
-	else if (elapsed >= l->timer_period)
-		return 0;
-	return (u32)((l->timer_period - elapsed) / timer_divisor(l));
-}
-
-/* A new divider applies to what is left of the count (the count itself is unchanged). */
-static void timer_set_divisor(struct vlapic *l, u32 dcr)
-{
-	u32 left = timer_ccr(l);
-	u32 initial = *reg(l, APIC_TIMER_ICR);
-
-	*reg(l, APIC_TIMER_DCR) = dcr & 0xb;
-	if (!left)
-		return;
-	timer_stop(&l->timer);
-	l->timer_period = (u64)initial * timer_divisor(l);
-	l->timer_start = timer_now() - (u64)(initial - left) * timer_divisor(l);
-	timer_start(&l->timer, l->timer_start + l->timer_period,
-		    timer_mode(l) == TIMER_PERIODIC ? l->timer_period : 0);
-}
-
-u64 vlapic_get_tsc_deadline(struct vcpu *vcpu)
-{
-	struct vlapic *l = lapic(vcpu);
-
-	return timer_mode(l) == TIMER_DEADLINE ? l->tsc_deadline : 0;
-}
-
-void vlapic_set_tsc_deadline(struct vcpu *vcpu, u64 value, u64 tsc_offset)
-{
-	struct vlapic *l = lapic(vcpu);
-
-	/* Ignored outside TSC-deadline mode; 0 disarms (11.5.4.1). */
-	if (timer_mode(l) != TIMER_DEADLINE)
-		return;
-	timer_stop(&l->timer);
-	l->tsc_deadline = value;
-	if (!value)
-		return;
-	/* Guest TSC = host + offset; a deadline already passed fires at once. */
-	u64 now = timer_now();
-
-	if ((s64)(value - (now + tsc_offset)) <= 0)
-		timer_start(&l->timer, now, 0);
-	else
-		timer_start(&l->timer, value - tsc_offset, 0);
-}
-
-/* --- IPIs and interrupt messages. --- */
-
-static bool matches(struct vcpu *to, u32 dest, bool logical)
-{
-	struct vlapic *l = lapic(to);
-
-	if (!hw_enabled(to))
-		return false;
-	if (vlapic_x2apic_mode(to)) {
-		u32 ldr = x2apic_ldr(to->id);
-
-		if (!logical)
-			return dest == to->id;
-		return (dest >> 16) == (ldr >> 16) && (dest & ldr & 0xffff);
-	}
-	dest &= 0xff;
-	if (!logical)
-		return dest == to->id;
-	u32 ldr = *reg(l, APIC_LDR) >> 24;
-
-	if ((*reg(l, APIC_DFR) >> 28) == 0xf) /* flat model */
-		return (dest & ldr) != 0;
-	/* Cluster model: cluster in bits 7:4, one bit per APIC in 3:0 (11.6.2.2). */
-	return dest == 0xff || ((dest >> 4) == (ldr >> 4) && (dest & ldr & 0xf));
-}
-
-static void deliver_one(struct vcpu *to, const struct apic_intr *intr)
-{
-	/* A CPU whose APIC is disabled in IA32_APIC_BASE receives no messages (11.4.3). */
-	if (!hw_enabled(to))
-		return;
-	switch (intr->delivery_mode) {
-	case APIC_DELIVERY_FIXED:
-	case APIC_DELIVERY_LOWEST:
-		post_vector(to, intr->vector, intr->level);
-		break;
-	case APIC_DELIVERY_NMI:
-		post_nmi(to);
-		break;
-	case APIC_DELIVERY_INIT:
-		vcpu_send_init(to);
-		break;
-	case APIC_DELIVERY_STARTUP:
-		vcpu_send_sipi(to, intr->vector);
-		break;
-	case APIC_DELIVERY_EXTINT:
-		__atomic_store_n(&lapic(to)->extint, true, __ATOMIC_SEQ_CST);
-		note_event(lapic(to));
-		vcpu_kick(to);
-		break;
-	default:
-		vm_warn(to->vm, "interrupt delivery mode %u is not emulated (vector 0x%x)",
-			intr->delivery_mode, intr->vector);
-		break;
-	}
-}
-
-void vm_apic_deliver(struct vm *vm, const struct apic_intr *intr)
-{
-	/* Physical destination 0xff is a broadcast for 8-bit (xAPIC, IOAPIC, MSI) senders. */
-	bool broadcast = intr->broadcast || intr->dest == 0xffffffffU ||
-			 (!intr->dest_logical && !intr->dest32 && intr->dest == 0xff);
-
-	for (u32 i = 0; i < vm->vcpu_count; i++) {
-		struct vcpu *to = &vm->vcpus[i];
-
-		if (!broadcast && !matches(to, intr->dest, intr->dest_logical))
-			continue;
-		deliver_one(to, intr);
-		if (intr->delivery_mode == APIC_DELIVERY_LOWEST)
-			break;
-	}
-}
-
-static void send_ipi(struct vcpu *from, u64 icr, bool x2apic)
-{
-	struct vm *vm = from->vm;
-	u32 mode = ICR_MODE(icr), shorthand = ICR_SHORTHAND(icr);
-	struct apic_intr intr = {
-		.dest = x2apic ? (u32)(icr >> 32) : (u32)(icr >> 56),
-		.dest_logical = (icr & ICR_LOGICAL) != 0,
-		.dest32 = x2apic,
-		.delivery_mode = (u8)mode,
-		.vector = ICR_VECTOR(icr),
-	};
-
-	switch (mode) {
-	case APIC_DELIVERY_FIXED:
-	case APIC_DELIVERY_LOWEST:
-		if (intr.vector < 16) {
-			set_error(from, ESR_SEND_ILLEGAL);
-			return;
-		}
-		break;
-	case APIC_DELIVERY_NMI:
-		break;
-	case APIC_DELIVERY_INIT:
-	case APIC_DELIVERY_STARTUP:
-		/* Self is valid with fixed delivery only (11.6.1): an invalid ICR, ignored. */
-		if (shorthand == DEST_SELF)
-			return;
-		/* INIT level de-assert does nothing on modern CPUs. */
-		if (mode == APIC_DELIVERY_INIT && (icr & ICR_TRIGGER_LEVEL) &&
-		    !(icr & ICR_LEVEL_ASSERT))
-			return;
-		break;
-	default:
-		vm_warn(vm, "IPI delivery mode %u is not emulated (ICR 0x%llx)", mode,
-			(unsigned long long)icr);
-		return;
-	}
-	switch (shorthand) {
-	case DEST_SELF:
-		deliver_one(from, &intr);
-		return;
-	case DEST_ALL:
-	case DEST_OTHERS:
-		for (u32 i = 0; i < vm->vcpu_count; i++)
-			if (shorthand == DEST_ALL || &vm->vcpus[i] != from)
-				deliver_one(&vm->vcpus[i], &intr);
-		return;
-	default:
-		if (!x2apic && !intr.dest_logical && intr.dest == 0xff)
-			intr.broadcast = true;
-		if (x2apic && intr.dest == 0xffffffffU)
-			intr.broadcast = true;
-		vm_apic_deliver(vm, &intr);
-	}
-}
-
 /* --- Register access, both modes. --- */
 
 static void mask_all_lvts(struct vlapic *l)
@@ -606,7 +290,7 @@ static int read_reg(struct vcpu *vcpu, u32 offset, bool x2apic, u64 *value)
 		*value = *reg(l, APIC_PPR);
 		return 0;
 	case APIC_TIMER_CCR:
-		*value = timer_ccr(l);
+		*value = vlapic_timer_ccr(l);
 		return 0;
 	case APIC_ICR_LOW:
 		*value = *reg(l, APIC_ICR_LOW);
@@ -654,7 +338,7 @@ static int write_lvt(struct vcpu *vcpu, u32 offset, u32 value)
 	*reg(l, offset) = value;
 	/* Changing the timer mode disarms the timer (11.5.4.1). */
 	if (offset == APIC_LVT_TIMER && ((old ^ value) & LVT_TIMER_MODE)) {
-		timer_disarm(l);
+		vlapic_timer_disarm(l);
 		*reg(l, APIC_TIMER_ICR) = 0;
 	}
 	/* The 8259 may be asserting INTR already. */
@@ -705,7 +389,8 @@ static int write_reg(struct vcpu *vcpu, u32 offset, bool x2apic, u64 value)
 		*reg(l, APIC_ICR_LOW) = v32 & ~(u32)ICR_DELIVS;
 		if (x2apic)
 			*reg(l, APIC_ICR_HIGH) = (u32)(value >> 32);
-		send_ipi(vcpu, (u64)*reg(l, APIC_ICR_HIGH) << 32 | *reg(l, APIC_ICR_LOW), x2apic);
+		vlapic_send_ipi(vcpu, (u64)*reg(l, APIC_ICR_HIGH) << 32 | *reg(l, APIC_ICR_LOW),
+				x2apic);
 		return 0;
 	case APIC_ICR_HIGH:
 		if (x2apic)
@@ -721,18 +406,18 @@ static int write_reg(struct vcpu *vcpu, u32 offset, bool x2apic, u64 value)
 	case APIC_LVT_ERROR:
 		return write_lvt(vcpu, offset, v32);
 	case APIC_TIMER_ICR:
-		timer_load(l, v32);
+		vlapic_timer_load(l, v32);
 		return 0;
 	case APIC_TIMER_DCR:
-		timer_set_divisor(l, v32);
+		vlapic_timer_set_divisor(l, v32);
 		return 0;
 	case APIC_SELF_IPI:
 		if (!x2apic)
 			return 0; /* reserved in the xAPIC page */
 		if ((u8)v32 < 16)
-			set_error(vcpu, ESR_SEND_ILLEGAL);
+			vlapic_set_error(vcpu, ESR_SEND_ILLEGAL);
 		else
-			post_vector(vcpu, (u8)v32, false);
+			vlapic_post_vector(vcpu, (u8)v32, false);
 		return 0;
 	default:
 		/* Read-only or reserved: #GP in x2APIC mode, ignored in the xAPIC page. */
@@ -869,7 +554,7 @@ int vlapic_mmio_access(struct vcpu *vcpu, u32 offset, bool write, u64 *value, u3
 	/* An access to a reserved offset latches "illegal register address" (11.5.3). */
 	if (!vlapic_x2apic_mode(vcpu) && sw_enabled(vcpu) &&
 	    (offset >= 0x400 || !((xapic_registers >> (offset >> 4)) & 1)))
-		set_error(vcpu, ESR_ILLEGAL_REG);
+		vlapic_set_error(vcpu, ESR_ILLEGAL_REG);
 
 	/* 32-bit accesses to 16-byte aligned registers (11.4.1); others are ignored. */
 	if (vlapic_x2apic_mode(vcpu) || !hw_enabled(vcpu) || size != 4 || (offset & 0xf)) {
@@ -901,7 +586,7 @@ static void reset_registers(struct vcpu *vcpu)
 {
 	struct vlapic *l = lapic(vcpu);
 
-	timer_disarm(l);
+	vlapic_timer_disarm(l);
 	for (u32 i = 0; i < 1024; i++)
 		l->regs[i] = 0;
 	*reg(l, APIC_VERSION) = APIC_VERSION_VALUE;
@@ -933,7 +618,7 @@ void vlapic_reset(struct vcpu *vcpu)
 	struct vlapic *l = lapic(vcpu);
 
 	if (!l->timer.fn)
-		timer_init(&l->timer, timer_fired, vcpu, vcpu->pcpu);
+		timer_init(&l->timer, vlapic_timer_fired, vcpu, vcpu->pcpu);
 	reset_registers(vcpu);
 	for (u32 i = 0; i < 4; i++) {
 		__atomic_store_n(&l->posted[i], 0, __ATOMIC_SEQ_CST);
@@ -974,5 +659,5 @@ void vlapic_dump(struct vcpu *vcpu)
 					   : "xapic",
 		l->apicv ? "+apicv" : "", vcpu->id, *reg(l, APIC_TPR), *reg(l, APIC_PPR),
 		*reg(l, APIC_SVR), irr, isr, *reg(l, APIC_LVT_TIMER), *reg(l, APIC_TIMER_ICR),
-		timer_ccr(l), l->nmi_pending, l->extint ? " extint" : "");
+		vlapic_timer_ccr(l), l->nmi_pending, l->extint ? " extint" : "");
 }
