@@ -224,14 +224,18 @@ def _hex(text: str) -> int:
         raise argparse.ArgumentTypeError(f"not a hex number: {text!r}") from None
 
 
-def _names(text: str) -> list[str]:
+def _known_names(text: str, known: Sequence[str], what: str) -> list[str]:
+    """A comma list of names out of known, or an argparse error naming what is not."""
     names = [n for n in text.split(",") if n]
-    unknown = sorted(set(names) - set(bench_report.RESULT_NAMES))
+    unknown = sorted(set(names) - set(known))
     if unknown:
         raise argparse.ArgumentTypeError(
-            f"unknown result {', '.join(unknown)} (known: "
-            f"{', '.join(bench_report.RESULT_NAMES)})")
+            f"unknown {what} {', '.join(unknown)} (known: {', '.join(known)})")
     return names
+
+
+def _names(text: str) -> list[str]:
+    return _known_names(text, bench_report.RESULT_NAMES, "result")
 
 
 class _ArgumentParser(argparse.ArgumentParser):
@@ -241,12 +245,7 @@ class _ArgumentParser(argparse.ArgumentParser):
 
 
 def _configs(text: str) -> list[str]:
-    names = [n for n in text.split(",") if n]
-    unknown = sorted(set(names) - set(bench_report.CONFIGS))
-    if unknown:
-        raise argparse.ArgumentTypeError(
-            f"unknown configuration {', '.join(unknown)} (known: "
-            f"{', '.join(bench_report.CONFIGS)})")
+    names = _known_names(text, list(bench_report.CONFIGS), "configuration")
     # The default run is the document's frame: always made, always first.
     return [bench_report.DEFAULT_CONFIG] + [n for n in bench_report.CONFIGS
                                             if n in names and n != bench_report.DEFAULT_CONFIG]

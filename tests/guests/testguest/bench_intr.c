@@ -77,6 +77,22 @@ static u64 int_sample(void)
 	return irq_last_tsc(VEC_BENCH_INT) - (((u64)hi0 << 32) | lo0);
 }
 
+/*
+ * The two results of samples[] (baseline int_base) and second[] (baseline empty), or
+ * both skipped for err.
+ */
+static void report_pair(const char *first_name, const char *second_name, const char *err,
+			u64 int_base, u64 empty)
+{
+	if (err) {
+		say("bench %s skipped: %s", first_name, err);
+		say("bench %s skipped: %s", second_name, err);
+		return;
+	}
+	bench_print(first_name, samples, INTR_SAMPLES, int_base);
+	bench_print(second_name, second, INTR_SAMPLES, empty);
+}
+
 static u64 int_baseline(void)
 {
 	unsigned int i;
@@ -133,13 +149,7 @@ static void bench_timer(u64 int_base, u64 empty)
 		wrmsr(MSR_IA32_TSC_DEADLINE, 0);
 		apic_write(APIC_LVT_TIMER, APIC_LVT_MASKED | VEC_APIC_TIMER);
 	}
-	if (err) {
-		say("bench timer skipped: %s", err);
-		say("bench eoi skipped: %s", err);
-		return;
-	}
-	bench_print("timer", samples, INTR_SAMPLES, int_base);
-	bench_print("eoi", second, INTR_SAMPLES, empty);
+	report_pair("timer", "eoi", err, int_base, empty);
 }
 
 /* One fixed IPI to dest (AP 1); NULL with the latency and the sender's ticks, or why not. */
@@ -171,13 +181,7 @@ static void bench_ipi(const char *err, u64 int_base, u64 empty)
 			second[i - INTR_WARMUP] = s;
 		}
 	}
-	if (err) {
-		say("bench ipi skipped: %s", err);
-		say("bench ipi_send skipped: %s", err);
-		return;
-	}
-	bench_print("ipi", samples, INTR_SAMPLES, int_base);
-	bench_print("ipi_send", second, INTR_SAMPLES, empty);
+	report_pair("ipi", "ipi_send", err, int_base, empty);
 }
 
 void bench_intr_run(u64 empty)
@@ -187,10 +191,9 @@ void bench_intr_run(u64 empty)
 	u64 int_base;
 
 	if (!apic_has_x2apic()) {
-		static const char *const names[] = {"timer", "eoi", "ipi", "ipi_send"};
-
-		for (unsigned int i = 0; i < 4; i++)
-			say("bench %s skipped: CPUID.1:ECX bit 21 (x2APIC) is clear", names[i]);
+		err = "CPUID.1:ECX bit 21 (x2APIC) is clear";
+		report_pair("timer", "eoi", err, 0, 0);
+		report_pair("ipi", "ipi_send", err, 0, 0);
 		return;
 	}
 	irq_quiesce();
@@ -209,10 +212,8 @@ void bench_intr_run(u64 empty)
 		bench_timer(int_base, empty);
 		bench_ipi(ap_err, int_base, empty);
 	} else {
-		say("bench timer skipped: %s", err);
-		say("bench eoi skipped: %s", err);
-		say("bench ipi skipped: %s", err);
-		say("bench ipi_send skipped: %s", err);
+		report_pair("timer", "eoi", err, 0, 0);
+		report_pair("ipi", "ipi_send", err, 0, 0);
 	}
 	ipi_aps_park();
 	irq_quiesce();

@@ -3,7 +3,7 @@
  * Virtual local APIC (SDM Vol 3A chapter 11): see asm/vlapic.h for the three contexts and
  * who touches what. Register offsets are the xAPIC ones; an x2APIC MSR is 0x800 plus the
  * offset divided by 16 (11.12.1.2), and the 64-bit x2APIC ICR is one MSR (0x830).
- * Here: registers, posting, IRR/ISR/PPR and EOI, reset; the timer is in vlapic_timer.c,
+ * Here: registers, IRR/ISR/PPR and EOI, reset; the timer is in vlapic_timer.c, posting,
  * interrupt messages and IPIs in vlapic_ipi.c (shared: vlapic_internal.h).
  *
  * Model, where the SDM leaves a choice:
@@ -64,8 +64,7 @@ static int vec_highest(struct vlapic *l, u32 base)
 
 bool vlapic_x2apic_mode(const struct vcpu *vcpu)
 {
-	return (vcpu->arch.apic_base & (APIC_BASE_EN | APIC_BASE_EXTD)) ==
-	       (APIC_BASE_EN | APIC_BASE_EXTD);
+	return x2apic_mode(vcpu);
 }
 
 static bool sw_enabled(struct vcpu *vcpu)
@@ -87,29 +86,6 @@ static void update_ppr(struct vlapic *l)
 	*reg(l, APIC_PPR) = ppr;
 }
 
-/* --- Posting: the only way in from other CPUs (asm/vlapic.h). --- */
-
-void vlapic_post_vector(struct vcpu *to, u8 vector, bool level)
-{
-	struct vlapic *l = lapic(to);
-	u64 bit = 1ULL << (vector & 63);
-
-	/* LAPIC passthrough: the vCPU's physical APIC takes the vector (vmx_lapic_pt.c). */
-	if (__atomic_load_n(&l->passthrough, __ATOMIC_ACQUIRE)) {
-		if (vector >= 16)
-			vcpu_vendor_lapic_pt_deliver(to, vector);
-		return;
-	}
-
-	if (level)
-		__atomic_fetch_or(&l->posted_level[vector >> 6], bit, __ATOMIC_SEQ_CST);
-	else
-		__atomic_fetch_and(&l->posted_level[vector >> 6], ~bit, __ATOMIC_SEQ_CST);
-	__atomic_fetch_or(&l->posted[vector >> 6], bit, __ATOMIC_SEQ_CST);
-	note_event(l);
-	vcpu_kick(to);
-}
-
 /* Latches an error in ESR and raises the LVT error interrupt (11.5.3). On the vCPU's CPU. */
 void vlapic_set_error(struct vcpu *vcpu, u32 bit)
 {
@@ -120,13 +96,6 @@ void vlapic_set_error(struct vcpu *vcpu, u32 bit)
 	/* An illegal error vector would only raise another error: nothing is sent. */
 	if (!(lvt & LVT_MASKED) && (lvt & LVT_VECTOR) >= 16)
 		vlapic_post_vector(vcpu, (u8)(lvt & LVT_VECTOR), false);
-}
-
-void vlapic_post_nmi(struct vcpu *to)
-{
-	__atomic_fetch_add(&lapic(to)->nmi_pending, 1, __ATOMIC_SEQ_CST);
-	note_event(lapic(to));
-	vcpu_kick(to);
 }
 
 bool vlapic_sync(struct vcpu *vcpu)

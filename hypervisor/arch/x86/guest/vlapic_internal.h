@@ -85,9 +85,14 @@ static inline u32 x2apic_ldr(u32 id)
 	return ((id >> 4) << 16) | (1U << (id & 0xf));
 }
 
-/* vlapic.c: a vector or NMI into the vCPU's vLAPIC (from any CPU); an error into ESR. */
-void vlapic_post_vector(struct vcpu *to, u8 vector, bool level);
-void vlapic_post_nmi(struct vcpu *to);
+/* vlapic_x2apic_mode() inline, for the paths that ask per vCPU. */
+static inline bool x2apic_mode(const struct vcpu *vcpu)
+{
+	return (vcpu->arch.apic_base & (APIC_BASE_EN | APIC_BASE_EXTD)) ==
+	       (APIC_BASE_EN | APIC_BASE_EXTD);
+}
+
+/* vlapic.c: an error latched in ESR, raising the LVT error interrupt (11.5.3). */
 void vlapic_set_error(struct vcpu *vcpu, u32 bit);
 
 /* vlapic_timer.c, on the vCPU's CPU. */
@@ -100,6 +105,9 @@ u32 vlapic_timer_ccr(struct vlapic *l);
 /* A DCR write: a new divider applies to what is left of the count. */
 void vlapic_timer_set_divisor(struct vlapic *l, u32 dcr);
 
+/* vlapic_ipi.c: a vector or NMI into the vCPU's vLAPIC, from any CPU. */
+void vlapic_post_vector(struct vcpu *to, u8 vector, bool level);
+void vlapic_post_nmi(struct vcpu *to);
 /* vlapic_ipi.c: an ICR write (xAPIC: ICR high and low, x2APIC: the 64-bit MSR). */
 void vlapic_send_ipi(struct vcpu *from, u64 icr, bool x2apic);
 

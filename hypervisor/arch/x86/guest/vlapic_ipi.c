@@ -1,12 +1,44 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * The vLAPIC's interrupt messages (SDM Vol 3A 11.6): who a destination names (physical,
- * logical flat and cluster, x2APIC cluster), delivery of each mode, and IPIs from the
- * ICR with their shorthands. Lowest priority goes to the first vCPU named.
+ * The vLAPIC's interrupt messages (SDM Vol 3A 11.6): posting a vector or NMI into a vCPU's
+ * vLAPIC (from any CPU), who a destination names (physical, logical flat and cluster,
+ * x2APIC cluster), delivery of each mode, and IPIs from the ICR with their shorthands.
+ * Lowest priority goes to the first vCPU named. In one file so that the ICR path compiles
+ * as one piece.
  */
 #include <bulkhead/log.h>
 #include <bulkhead/virq.h>
 #include "vlapic_internal.h"
+
+/* Posting: the only way in from other CPUs (asm/vlapic.h). */
+
+void vlapic_post_vector(struct vcpu *to, u8 vector, bool level)
+{
+	struct vlapic *l = lapic(to);
+	u64 bit = 1ULL << (vector & 63);
+
+	/* LAPIC passthrough: the vCPU's physical APIC takes the vector (vmx_lapic_pt.c). */
+	if (__atomic_load_n(&l->passthrough, __ATOMIC_ACQUIRE)) {
+		if (vector >= 16)
+			vcpu_vendor_lapic_pt_deliver(to, vector);
+		return;
+	}
+
+	if (level)
+		__atomic_fetch_or(&l->posted_level[vector >> 6], bit, __ATOMIC_SEQ_CST);
+	else
+		__atomic_fetch_and(&l->posted_level[vector >> 6], ~bit, __ATOMIC_SEQ_CST);
+	__atomic_fetch_or(&l->posted[vector >> 6], bit, __ATOMIC_SEQ_CST);
+	note_event(l);
+	vcpu_kick(to);
+}
+
+void vlapic_post_nmi(struct vcpu *to)
+{
+	__atomic_fetch_add(&lapic(to)->nmi_pending, 1, __ATOMIC_SEQ_CST);
+	note_event(lapic(to));
+	vcpu_kick(to);
+}
 
 static bool matches(struct vcpu *to, u32 dest, bool logical)
 {
@@ -14,7 +46,7 @@ static bool matches(struct vcpu *to, u32 dest, bool logical)
 
 	if (!hw_enabled(to))
 		return false;
-	if (vlapic_x2apic_mode(to)) {
+	if (x2apic_mode(to)) {
 		u32 ldr = x2apic_ldr(to->id);
 
 		if (!logical)
@@ -80,7 +112,8 @@ void vm_apic_deliver(struct vm *vm, const struct apic_intr *intr)
 	}
 }
 
-void vlapic_send_ipi(struct vcpu *from, u64 icr, bool x2apic)
+/* Every IPI's path: no stack canary (no array here, only an apic_intr passed by address). */
+__no_stack_protector void vlapic_send_ipi(struct vcpu *from, u64 icr, bool x2apic)
 {
 	struct vm *vm = from->vm;
 	u32 mode = ICR_MODE(icr), shorthand = ICR_SHORTHAND(icr);
