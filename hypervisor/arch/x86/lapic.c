@@ -167,12 +167,12 @@ void lapic_restore_host(void)
 {
 	msr_write(MSR_IA32_TSC_DEADLINE, 0);
 	lapic_write(APIC_TIMER_ICR, 0);
-	/* End whatever the guest left in service (ISR: 8 registers from 0x100). */
+	/* End whatever the guest left in service (ISR: 8 registers 16 bytes apart). */
 	for (int n = 0; n < 256; n++) {
 		bool busy = false;
 
 		for (u32 r = 0; r < 8; r++)
-			busy |= lapic_read(0x100 + r * 0x10) != 0;
+			busy |= lapic_read(APIC_ISR + r * 0x10) != 0;
 		if (!busy)
 			break;
 		lapic_eoi();

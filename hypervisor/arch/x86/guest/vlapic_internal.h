@@ -22,7 +22,6 @@
 #define APIC_PPR       0x0a0
 #define APIC_RRD       0x0c0
 #define APIC_DFR       0x0e0
-#define APIC_ISR       0x100
 #define APIC_TMR       0x180
 #define APIC_IRR       0x200
 #define APIC_LVT_CMCI  0x2f0

@@ -109,8 +109,11 @@ static void enter(struct vcpu *vcpu)
 		vlapic_intr_accepted(vcpu, (u8)v);
 		lapic_send_ipi(this_cpu()->apic_id, APIC_DM_FIXED | (u32)v);
 	}
-	pr_info("vm%u vcpu%u: x2APIC passed through on cpu%u\n", vcpu->vm->id, vcpu->id,
-		this_cpu_id());
+	/* Once per reset: a guest switching APIC modes in a loop must not flood the console. */
+	if (!vmx->pt_announced)
+		pr_info("vm%u vcpu%u: x2APIC passed through on cpu%u\n", vcpu->vm->id, vcpu->id,
+			this_cpu_id());
+	vmx->pt_announced = true;
 }
 
 /* The hypervisor takes the CPU's APIC back (stop, reset, INIT). On the vCPU's CPU. */

@@ -82,6 +82,7 @@ void vcpu_vendor_reset(struct vcpu *vcpu)
 	vmcs_load_start_state(vcpu, real_mode);
 	/* Nothing of the previous run is delivered into the new one. */
 	vcpu->arch.vmx.reinject_info = 0;
+	vcpu->arch.vmx.pt_announced = false;
 	vcpu->arch.exception.valid = false;
 	vcpu_arch_note_event(&vcpu->arch);
 	vcpu->arch.cpuid = (struct vcpuid_policy){

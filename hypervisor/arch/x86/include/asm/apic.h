@@ -12,6 +12,7 @@
 #define APIC_EOI       0x0b0
 #define APIC_LDR       0x0d0
 #define APIC_SVR       0x0f0
+#define APIC_ISR       0x100 /* 8 registers, 16 bytes apart */
 #define APIC_ESR       0x280
 #define APIC_ICR_LOW   0x300
 #define APIC_ICR_HIGH  0x310

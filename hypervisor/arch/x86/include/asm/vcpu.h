@@ -85,6 +85,7 @@ struct vcpu_vmx {
 	u32 preempt_ticks;	/* VMX-preemption timer period, 0 when the CPU has none */
 	u32 preempt_saved;	/* the period, kept while LAPIC passthrough turns it off */
 	bool exit_save_preempt; /* the exit control, likewise */
+	bool pt_announced;	/* "x2APIC passed through" said since the vCPU's reset */
 	bool nmi_window_ok;	/* NMI-window exiting available (needs virtual NMIs) */
 	/* An event whose delivery the last exit interrupted: delivered again on entry. */
 	u32 reinject_info;
