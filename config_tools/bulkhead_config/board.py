@@ -97,6 +97,7 @@ class PciDevice:
     msix_table_size: int | None = None
     pcie_port_type: str | None = None
     sriov_total_vfs: int | None = None
+    interrupt_pin: str | None = None  # "A" to "D", None without INTx
     line: int | None = field(default=None, compare=False, repr=False)
 
     @property
@@ -265,7 +266,7 @@ def _pci_device(el: etree._Element) -> PciDevice:
         msix_table_size=_int(msix, "table-size") if msix is not None else None,
         pcie_port_type=pcie.get("port-type") if pcie is not None else None,
         sriov_total_vfs=_int(sriov, "total-vfs") if sriov is not None else None,
-        line=el.sourceline)
+        interrupt_pin=el.get("interrupt-pin"), line=el.sourceline)
 
 
 def board_from_tree(tree: etree._ElementTree, path: str) -> Board:

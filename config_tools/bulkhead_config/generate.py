@@ -25,6 +25,7 @@ from .board import Board, load_board
 from .scenario import Scenario
 from .errors import EXIT_OK, ConfigError
 from .output import clang_format, write_all
+from .pci_routing import intx_routes
 
 
 def cpu_index(board: Board) -> dict[int, int]:
@@ -67,6 +68,7 @@ VM_TYPE_ENUM = {"standard": "VM_STANDARD", "real-time": "VM_REAL_TIME"}
 KERNEL_TYPE_ENUM = {"elf": "KERNEL_ELF", "bzimage": "KERNEL_BZIMAGE", "raw": "KERNEL_RAW",
                     "multiboot": "KERNEL_MULTIBOOT"}
 VUART_TYPE_ENUM = {"console": "VUART_CONSOLE", "link": "VUART_LINK"}
+BAR_TYPE_ENUM = {"io": "PCI_BAR_IO", "mem32": "PCI_BAR_MEM32", "mem64": "PCI_BAR_MEM64"}
 MSR_POLICY_ENUM = {"passthrough": "MSR_PASSTHROUGH", "trap": "MSR_TRAP", "deny": "MSR_DENY"}
 
 
@@ -154,8 +156,29 @@ def vm_tables(scenario: Scenario, board: Board, acpi: dict[int, AcpiTables]) -> 
             fields += [("vuarts", f"{prefix}_vuarts"), ("vuart_count", str(len(items)))]
         if vm.pci_devices:
             bdfs = sorted(normalize_bdf(d.bdf) for d in vm.pci_devices)
+            routes = intx_routes(vm, board)
+            items = []
+            for n, bdf in enumerate(bdfs):
+                info = board.pci_device(bdf)
+                dfields = _bdf_fields(bdf) + [("vendor", f"0x{info.vendor:04x}"),
+                                              ("device", f"0x{info.device:04x}")]
+                if info.bars:
+                    name = f"{prefix}_pci{n}_bars"
+                    out.append(cemit.c_array("struct pci_bar_config", name, [
+                        cemit.c_designated([
+                            ("index", str(b.index)), ("type", BAR_TYPE_ENUM[b.type]),
+                            ("prefetchable", cemit.c_bool(b.prefetchable)),
+                            ("address", cemit.c_hex(b.address)), ("size", cemit.c_hex(b.size))])
+                        for b in sorted(info.bars, key=lambda b: b.index)]))
+                    dfields += [("bars", name), ("bar_count", str(len(info.bars)))]
+                route = routes.get(bdf)
+                if route is not None and route.guest_gsi is not None:
+                    dfields += [("intx_pin", str(route.pin)), ("host_gsi", str(route.host_gsi)),
+                                ("host_gsi_active_low", cemit.c_bool(route.active_low)),
+                                ("guest_gsi", str(route.guest_gsi))]
+                items.append(cemit.c_designated(dfields))
             out.append(cemit.c_array("struct pci_passthrough_config", f"{prefix}_pci_devices",
-                                     [cemit.c_designated(_bdf_fields(b)) for b in bdfs]))
+                                     items))
             fields += [("pci_devices", f"{prefix}_pci_devices"),
                        ("pci_device_count", str(len(bdfs)))]
         shm_bits = cemit.bitmap(j for j, s in enumerate(shmems) if vm.name in s.peers)

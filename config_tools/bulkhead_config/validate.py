@@ -38,7 +38,8 @@ from . import acpi_tables
 from .errors import EXIT_BAD_INPUT, EXIT_OK, ConfigError, Problem
 from .ownership_policy import (CR0_POLICY, CR4_POLICY, MSR_POLICY, X2APIC_ALWAYS_TRAPPED,
                                X2APIC_MSRS)
-from .scenario import MIB, Scenario, Vm, format_size, load_scenario
+from .pci_routing import intx_pin, intx_routes
+from .scenario import MIB, PassthroughDevice, Scenario, Vm, format_size, load_scenario
 
 HV_RESERVE_SIZE = 16 * MIB  # = HV_RESERVED_SIZE in hypervisor/include/bulkhead/layout.h
 HV_LOAD_ADDR_LIMIT = 1 << 30  # Kconfig: HV_LOAD_ADDR below 1 GiB
@@ -98,6 +99,12 @@ RULES: dict[str, str] = {
     "vuart-link-not-mutual": "a link whose target does not link back",
     "pci-not-on-board": "a passthrough device the board does not have",
     "pci-assigned-twice": "a device passed through twice",
+    "pci-bridge": "a PCI bridge passed through",
+    "pci-bar-invalid": "a BAR whose size is not a power of two or whose address is unaligned",
+    "pci-intx-no-gsi": "a device with an INTx pin but no IRQ on the board",
+    "pci-intx-shared-gsi": "one interrupt input used by devices of two VMs",
+    "pci-intx-no-pin": "no vIOAPIC input left for a device's INTx",
+    "pci-intx-lapic-passthrough": "INTx of a passthrough device in a LAPIC-passthrough VM",
     "shmem-name-duplicate": "two shared-memory regions with the same name",
     "shmem-peer-missing": "a peer VM that does not exist",
     "shmem-peer-duplicate": "a peer listed twice",
@@ -646,6 +653,62 @@ class _Checker:
                              "pass every device through to one VM only, once")
                 else:
                     owner[bdf] = (vm, dev.line)
+                self.pci_device(vm, dev, devices[bdf])
+        self.pci_interrupts()
+
+    def pci_device(self, vm: Vm, dev, info) -> None:
+        """What the hypervisor needs of one passed-through function's board entry."""
+        where = f"PCI device {dev.bdf} of VM '{vm.name}'"
+        if info.is_bridge:
+            self.add(dev.line, dev.path, "pci-bridge",
+                     f"{where} is a bridge (board line {info.line}); only endpoints "
+                     "can be passed through",
+                     "pass the devices behind the bridge through instead")
+        for bar in info.bars:
+            if bar.size <= 0 or bar.size & (bar.size - 1) or bar.address % bar.size:
+                self.add(dev.line, dev.path, "pci-bar-invalid",
+                         f"{where}: BAR{bar.index} at 0x{bar.address:x} size 0x{bar.size:x} "
+                         f"(board line {bar.line}) is not a power-of-two size at an "
+                         "address aligned to it",
+                         "capture the board again; the hypervisor maps BARs as the "
+                         "PCI standard lays them out")
+        if intx_pin(info) and info.irq is None:
+            self.add(dev.line, dev.path, "pci-intx-no-gsi",
+                     f"{where} has interrupt pin INT{info.interrupt_pin} but the board "
+                     f"gives it no IRQ (board line {info.line})",
+                     "capture the board with the device's driver loaded, so that its "
+                     "irq is known")
+        if intx_pin(info) and vm.lapic_passthrough:
+            self.add(dev.line, dev.path, "pci-intx-lapic-passthrough",
+                     f"{where} interrupts through INT{info.interrupt_pin}, which reaches a "
+                     "VM through its vIOAPIC; a VM with lapic-passthrough does not use it",
+                     "give the device to a VM without lapic-passthrough")
+
+    def pci_interrupts(self) -> None:
+        """A physical interrupt input belongs to one VM; each VM needs a free input."""
+        if not hasattr(self.board, "pci_device"):
+            return
+        users: dict[int, tuple[Vm, PassthroughDevice]] = {}
+        for vm in self.sc.vms:
+            routes = intx_routes(vm, self.board)
+            for dev in vm.pci_devices:
+                route = routes.get(_normalize_bdf(dev.bdf) or "")
+                if route is None:
+                    continue
+                if route.guest_gsi is None:
+                    self.add(dev.line, dev.path, "pci-intx-no-pin",
+                             f"PCI device {dev.bdf} of VM '{vm.name}' needs a vIOAPIC input "
+                             f"for GSI {route.host_gsi}, and inputs 16-23 are all taken",
+                             "pass fewer devices with distinct interrupt lines to the VM")
+                other = users.setdefault(route.host_gsi, (vm, dev))
+                same = _normalize_bdf(other[1].bdf) == _normalize_bdf(dev.bdf)
+                if other[0] is not vm and not same:  # the same device: pci-assigned-twice
+                    self.add(dev.line, dev.path, "pci-intx-shared-gsi",
+                             f"PCI device {dev.bdf} of VM '{vm.name}' interrupts on GSI "
+                             f"{route.host_gsi}, which device {other[1].bdf} of VM "
+                             f"'{other[0].name}' (line {other[1].line}) uses too: one "
+                             "physical line cannot be split between VMs",
+                             "give devices that share an interrupt line to the same VM")
 
     # ------------------------------------------------------------------ shared memory
 

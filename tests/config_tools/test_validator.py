@@ -21,8 +21,9 @@ sys.path.insert(0, str(REPO / "config_tools"))
 from bulkhead_config import validate as validate_mod  # noqa: E402
 from bulkhead_config.board import Board, load_board  # noqa: E402
 from bulkhead_config.errors import ConfigError, Problem  # noqa: E402
+from bulkhead_config.pci_routing import intx_routes  # noqa: E402
 from bulkhead_config.scenario import (DEFAULT_CR0_GUEST_OWNED,  # noqa: E402
-                                      DEFAULT_CR4_GUEST_OWNED, load_scenario,
+                                      DEFAULT_CR4_GUEST_OWNED, Vuart, load_scenario,
                                       parse_scenario)
 from bulkhead_config.validate import (CR0_POLICY, CR4_POLICY, MSR_POLICY,  # noqa: E402
                                       RULES, WARNING_RULES, Finding, check, split,
@@ -60,7 +61,7 @@ BOCHS_BOARD_XML = """\
     <device bdf="0000:00:01.1" vendor="0x8086" device="0x7010" class="0x010180"/>
     <device bdf="0000:00:01.2" vendor="0x8086" device="0x7020" class="0x0c0300"/>
     <device bdf="0000:00:01.3" vendor="0x8086" device="0x7113" class="0x068000"/>
-    <device bdf="0000:00:02.0" vendor="0x8086" device="0x100e" class="0x020000"/>
+    <device bdf="0000:00:02.0" vendor="0x8086" device="0x100e" class="0x020000" irq="10" interrupt-pin="A"/>
   </pci>
   <serial-ports>
     <port name="ttyS0" io-port="0x3f8" irq="4"/>
@@ -225,6 +226,10 @@ INVALID: dict[str, tuple[str, int, str, str]] = {
         "pci-assigned-twice", 16, "/scenario/vm[@id='1']/pci-passthrough/device[1]",
         "PCI device 0000:00:02.0 is passed through to VM 'sos' and already to VM "
         "'alpha' (line 9)"),
+    "pci_intx_lapic_passthrough": (
+        "pci-intx-lapic-passthrough", 10, "/scenario/vm[@id='0']/pci-passthrough/device[1]",
+        "PCI device 00:02.0 of VM 'alpha' interrupts through INTA, which reaches a VM "
+        "through its vIOAPIC; a VM with lapic-passthrough does not use it"),
     "pci_not_on_board": (
         "pci-not-on-board", 9, "/scenario/vm[@id='0']/pci-passthrough/device[1]",
         "VM 'alpha' passes through PCI device 00:1f.2, which board 'bochs' does not "
@@ -390,12 +395,83 @@ def test_invalid_scenarios_on_real_bochs_board() -> None:
             [(rule, line, path, message)], stem
 
 
+# Rules about a board's PCI functions that the Bochs board cannot break: each is shown on
+# a copy of it with one function changed (test_pci_board_rules).
+PCI_BOARD_RULES = {
+    "pci-bridge": ('header-type="0" multifunction="false" irq="10"',
+                   'header-type="1" multifunction="false" irq="10"',
+                   "PCI device 00:02.0 of VM 'alpha' is a bridge"),
+    "pci-bar-invalid": ('address="0xc0000000" size="0x20000"',
+                        'address="0xc0000000" size="0x30000"',
+                        "BAR0 at 0xc0000000 size 0x30000"),
+    "pci-intx-no-gsi": (' irq="10" interrupt-pin="A" driver="e1000"',
+                        ' interrupt-pin="A" driver="e1000"',
+                        "has interrupt pin INTA but the board gives it no IRQ"),
+    "pci-intx-shared-gsi": ('irq="11" interrupt-pin="D"', 'irq="10" interrupt-pin="D"',
+                            "PCI device 00:01.2 of VM 'beta' interrupts on GSI 10, which "
+                            "device 00:02.0 of VM 'alpha'"),
+}
+PCI_BOARD_SCENARIO = """<?xml version="1.0" encoding="UTF-8"?>
+<scenario name="pci-board" board="bochs">
+  <vm id="0" name="alpha">
+    <load-order>pre-launched</load-order>
+    <cpu-affinity><pcpu>0</pcpu></cpu-affinity>
+    <memory><region hpa="0x2000000" gpa="0x0" size="64M"/></memory>
+    <boot kernel="alpha-kernel" kernel-type="bzimage"/>
+    <pci-passthrough><device bdf="00:02.0"/></pci-passthrough>
+  </vm>
+  <vm id="1" name="beta">
+    <load-order>pre-launched</load-order>
+    <cpu-affinity><pcpu>1</pcpu></cpu-affinity>
+    <memory><region hpa="0x6000000" gpa="0x0" size="64M"/></memory>
+    <boot kernel="beta-kernel" kernel-type="bzimage"/>
+    <pci-passthrough><device bdf="00:01.2"/></pci-passthrough>
+  </vm>
+</scenario>
+"""
+
+
+@pytest.mark.parametrize("rule", sorted(PCI_BOARD_RULES))
+def test_pci_board_rules(tmp_path: Path, rule: str) -> None:
+    old, new, message = PCI_BOARD_RULES[rule]
+    text = REAL_BOCHS.read_text()
+    assert text.count(old) == 1, old
+    board_file = tmp_path / "bochs.xml"
+    board_file.write_text(text.replace(old, new))
+    scenario = tmp_path / "pci-board.xml"
+    scenario.write_text(PCI_BOARD_SCENARIO)
+    # The unchanged board passes.
+    errors, _ = problems_of(scenario, load_board(REAL_BOCHS))
+    assert errors == []
+    errors, _ = problems_of(scenario, load_board(board_file))
+    assert [p.rule for p in errors] == [rule], errors
+    assert message in errors[0].message, errors[0].message
+    assert errors[0].path.endswith("/pci-passthrough/device[1]")
+
+
+def test_pci_no_free_vioapic_input() -> None:
+    """GSI 10 taken by a vUART and inputs 16-23 by others: no guest GSI is left."""
+    board = load_board(REAL_BOCHS)
+    vuarts = tuple(Vuart(index=i, type="console" if i == 0 else "link", io_port=0x3f8 - i * 8,
+                         irq=irq) for i, irq in enumerate([10] + list(range(16, 24))))
+    vm = replace(load_scenario(REPO / "scenario_xmls" / "partitioned.xml").vms[0],
+                 vuarts=vuarts)
+    route = intx_routes(vm, board)["0000:00:02.0"]
+    assert (route.pin, route.host_gsi, route.active_low, route.guest_gsi) == (1, 10, False, None)
+    vm = replace(vm, vuarts=vuarts[:1])  # only 10 taken: the first input from 16
+    assert intx_routes(vm, board)["0000:00:02.0"].guest_gsi == 16
+    vm = replace(vm, vuarts=())
+    assert intx_routes(vm, board)["0000:00:02.0"].guest_gsi == 10
+
+
 def test_every_rule_is_exercised() -> None:
     """Each semantic rule except the warnings, the command-line length and the ACPI table
-    size (more vCPUs than a scenario can give; test_acpi_tables.py checks it) has a file."""
-    covered = {rule for rule, _, _, _ in INVALID.values()}
+    size (more vCPUs than a scenario can give; test_acpi_tables.py checks it) has a file,
+    or a board variant (PCI_BOARD_RULES), or its own test (pci-intx-no-pin: vUARTs cannot
+    take inputs 16-23 in a valid scenario; intx_routes() is tested directly)."""
+    covered = {rule for rule, _, _, _ in INVALID.values()} | set(PCI_BOARD_RULES)
     untested = set(RULES) - covered - WARNING_RULES - {"boot-cmdline-length",
-                                                        "acpi-tables-size"}
+                                                        "acpi-tables-size", "pci-intx-no-pin"}
     assert not untested
 
 

@@ -59,10 +59,39 @@ struct vuart_config {
 	u8 target_vuart; /* VUART_LINK only */
 };
 
+enum pci_bar_type {
+	PCI_BAR_IO,
+	PCI_BAR_MEM32,
+	PCI_BAR_MEM64, /* takes its index and the next one */
+};
+
+/* A BAR of a passed-through function, as the firmware assigned it (board XML). */
+struct pci_bar_config {
+	u8 index; /* 0-5 */
+	enum pci_bar_type type;
+	bool prefetchable;
+	u64 address; /* host-physical address, or first port */
+	u64 size;    /* a power of two */
+};
+
+/*
+ * A PCI function passed through to a VM (doc/pci-passthrough.md). The VM sees it at the
+ * same bus, device and function number, its BARs at the same addresses until the guest
+ * moves them, and its INTx pin on vIOAPIC input guest_gsi (which its interrupt line
+ * register reads), level-triggered and active low.
+ */
 struct pci_passthrough_config {
 	u16 segment;
 	u8 bus;
-	u8 devfn; /* device << 3 | function */
+	u8 devfn;   /* device << 3 | function */
+	u16 vendor; /* the board's IDs: the hypervisor checks them against the device */
+	u16 device;
+	const struct pci_bar_config *bars; /* ascending index; none when bar_count is 0 */
+	u32 bar_count;
+	u8 intx_pin;		  /* 0: no INTx; 1-4: INTA-INTD */
+	u32 host_gsi;		  /* physical IOAPIC input the pin reaches (intx_pin != 0) */
+	bool host_gsi_active_low; /* that input's polarity (it is level-triggered) */
+	u8 guest_gsi;		  /* vIOAPIC input the VM sees the pin on */
 };
 
 /*

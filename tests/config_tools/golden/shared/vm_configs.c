@@ -46,8 +46,31 @@ static const struct vuart_config vm1_vuarts[] = {
 	 .target_vuart = 1},
 };
 
+static const struct pci_bar_config vm1_pci0_bars[] = {
+	{.index = 0,
+	 .type = PCI_BAR_MEM32,
+	 .prefetchable = false,
+	 .address = 0xc0000000ULL,
+	 .size = 0x20000ULL},
+	{.index = 1,
+	 .type = PCI_BAR_IO,
+	 .prefetchable = false,
+	 .address = 0xc040ULL,
+	 .size = 0x40ULL},
+};
+
 static const struct pci_passthrough_config vm1_pci_devices[] = {
-	{.segment = 0, .bus = 0, .devfn = 0x10},
+	{.segment = 0,
+	 .bus = 0,
+	 .devfn = 0x10,
+	 .vendor = 0x8086,
+	 .device = 0x100e,
+	 .bars = vm1_pci0_bars,
+	 .bar_count = 2,
+	 .intx_pin = 1,
+	 .host_gsi = 10,
+	 .host_gsi_active_low = false,
+	 .guest_gsi = 10},
 };
 
 static const struct vuart_config vm2_vuarts[] = {
