@@ -100,7 +100,28 @@ static void write_rte(struct vioapic *io, u32 pin, bool high, u32 val)
 	if (!(rte & VIOAPIC_RTE_LEVEL))
 		rte &= ~VIOAPIC_RTE_REMOTE_IRR;
 	io->rte[pin] = rte;
+	if ((old & ~rte & VIOAPIC_RTE_REMOTE_IRR) && (io->notify_pins & BIT(pin))) {
+		io->eoi_pending |= BIT(pin); /* the interrupt ended: its source re-arms */
+		return;
+	}
 	service_level_pin(io, pin);
+}
+
+/*
+ * Caller holds io->lock, taken with flags; this releases it and then tells the sources of
+ * the pins whose interrupts ended.
+ */
+static void unlock_and_notify(struct vioapic *io, u64 flags)
+{
+	u32 ended = io->eoi_pending;
+	vioapic_eoi_fn fn = io->eoi_fn;
+	void *ctx = io->eoi_ctx;
+
+	io->eoi_pending = 0;
+	spin_unlock_irqrestore(&io->lock, flags);
+	for (u32 pin = 0; ended && fn; pin++, ended >>= 1)
+		if (ended & 1)
+			fn(ctx, pin);
 }
 
 /* Caller holds io->lock. The register IOREGSEL selects; unknown ones read 0. */
@@ -168,7 +189,7 @@ static int vioapic_access(void *device, struct io_request *req)
 		else
 			req->value = read_register(io);
 	}
-	spin_unlock_irqrestore(&io->lock, flags);
+	unlock_and_notify(io, flags);
 	return 0;
 }
 
@@ -188,6 +209,10 @@ void vioapic_init(struct vioapic *io, vioapic_deliver_fn deliver, void *ctx)
 	io->deliver = deliver;
 	io->deliver_ctx = ctx;
 	io->lines = 0;
+	io->notify_pins = 0;
+	io->eoi_pending = 0;
+	io->eoi_fn = NULL;
+	io->eoi_ctx = NULL;
 	reset_registers(io);
 }
 
@@ -235,10 +260,27 @@ void vioapic_eoi(struct vioapic *io, u8 vector)
 		if (!(rte & VIOAPIC_RTE_REMOTE_IRR) || (rte & VIOAPIC_RTE_VECTOR) != vector)
 			continue;
 		io->rte[pin] = rte & ~VIOAPIC_RTE_REMOTE_IRR;
-		/* A line still asserted is a new interrupt (82093AA 3.2.4, remote IRR). */
-		service_level_pin(io, pin);
+		if (io->notify_pins & BIT(pin))
+			io->eoi_pending |= BIT(pin); /* its source sets the line anew */
+		else
+			/* A line still asserted is a new interrupt (82093AA 3.2.4, remote IRR). */
+			service_level_pin(io, pin);
 	}
+	unlock_and_notify(io, flags);
+}
+
+int vioapic_notify_eoi(struct vioapic *io, u32 pin, vioapic_eoi_fn fn, void *ctx)
+{
+	u64 flags;
+
+	if (pin >= VPLAT_IOAPIC_PINS)
+		return -EINVAL;
+	flags = spin_lock_irqsave(&io->lock);
+	io->notify_pins |= BIT(pin);
+	io->eoi_fn = fn;
+	io->eoi_ctx = ctx;
 	spin_unlock_irqrestore(&io->lock, flags);
+	return 0;
 }
 
 int vioapic_get_rte(struct vioapic *io, u32 pin, u64 *rte, bool *line)

@@ -10,11 +10,17 @@
  * - 0x92, system control port A: bit 0 (fast reset).
  * Reads: 0xcf9 returns the last value written (without bit 2), the keyboard controller
  * status reads "input buffer empty, no output" so drivers do not wait, 0x92 returns 0.
+ *
+ * Port 0xcf9 shares its dword with the PCI configuration address register at 0xcf8, as on
+ * the chipsets: the decoder here claims 0xcf8-0xcfb and tells them apart by the access, a
+ * byte at 0xcf9 being reset control and a dword at 0xcf8 the address register of the
+ * VM's PCI bus (vreset_claim_cf8), if it has one. Anything else there is unclaimed.
  */
 #include <bulkhead/errno.h>
 #include <bulkhead/vm.h>
 #include <bulkhead/vreset.h>
 
+#define PORT_CF8	   0xcf8
 #define PORT_RESET_CONTROL 0xcf9
 #define PORT_KBC_DATA	   0x60
 #define PORT_KBC_CMD	   0x64
@@ -34,6 +40,10 @@ static int reset_control(void *dev, struct io_request *req)
 {
 	struct vreset *r = dev;
 
+	if (req->addr == PORT_CF8 && req->size == 4 && r->cf8_handler)
+		return r->cf8_handler(r->cf8_device, req);
+	if (req->addr != PORT_RESET_CONTROL || req->size != 1)
+		return -ENOENT;
 	if (!req->write) {
 		req->value = r->reset_control;
 		return 0;
@@ -77,7 +87,8 @@ int vreset_attach(struct vreset *r, struct vm *vm, struct io_bus *bus)
 
 	r->vm = vm;
 	r->reset_control = 0;
-	err = io_bus_register(bus, PORT_RESET_CONTROL, 1, reset_control, r, "reset control");
+	r->cf8_handler = NULL;
+	err = io_bus_register(bus, PORT_CF8, 4, reset_control, r, "reset control, PCI address");
 	if (!err)
 		err = io_bus_register(bus, PORT_KBC_DATA, 1, kbc, r, "keyboard controller");
 	if (!err)
@@ -85,4 +96,10 @@ int vreset_attach(struct vreset *r, struct vm *vm, struct io_bus *bus)
 	if (!err)
 		err = io_bus_register(bus, PORT_SYSCTL_A, 1, sysctl_a, r, "system control A");
 	return err;
+}
+
+void vreset_claim_cf8(struct vreset *r, io_handler_t handler, void *device)
+{
+	r->cf8_device = device;
+	r->cf8_handler = handler;
 }

@@ -285,6 +285,50 @@ static void unmapping_everything_frees_tables(void **state)
 	destroy();
 }
 
+/* A live EPT (keep_tables): no change frees a table another CPU may be walking. */
+static void live_ept_keeps_its_tables(void **state)
+{
+	u64 tables;
+
+	(void)state;
+	build(false, false);
+	ept.keep_tables = true;
+	assert_int_equal(ept_map(&ept, 0, KB4, 8 * MB2, RW, EPT_MT_WB), 0); /* 4 KiB pages */
+	tables = ept.table_pages;
+	assert_int_equal(tables, 1 + 1 + 1 + 8);
+	/* Unmapping whole 2 MiB ranges clears the leaves, keeps the tables. */
+	assert_int_equal(ept_unmap(&ept, 0, 4 * MB2), 0);
+	assert_int_equal(ept.table_pages, tables);
+	assert_false(ept_translate(&ept, MB2, NULL, NULL, NULL, NULL));
+	assert_maps(4 * MB2, 4 * MB2 + KB4, RW, EPT_MT_WB, 1);
+	/* A 2 MiB-aligned mapping over a table fills the table instead of replacing it. */
+	assert_int_equal(ept_map(&ept, 0, 0, MB2, RW, EPT_MT_UC), 0);
+	assert_int_equal(ept.table_pages, tables);
+	assert_maps(0x1000, 0x1000, RW, EPT_MT_UC, 1);
+	assert_int_equal(take_census().tables, tables);
+	/* Where no table is, large leaves are still used. */
+	assert_int_equal(ept_map(&ept, 64 * MB2, 64 * MB2, MB2, RW, EPT_MT_UC), 0);
+	assert_int_equal(level_of(64 * MB2), 2);
+	destroy();
+}
+
+static void range_mapped_finds_any_page(void **state)
+{
+	(void)state;
+	build(true, false);
+	assert_false(ept_range_mapped(&ept, 0, 512 * GB1));
+	assert_int_equal(ept_map(&ept, 5 * MB2 + KB4, KB4, KB4, RW, EPT_MT_WB), 0);
+	assert_int_equal(ept_map(&ept, 2 * GB1, 0, GB1, RW, EPT_MT_WB), 0); /* a 1 GiB leaf */
+	assert_false(ept_range_mapped(&ept, 0, 5 * MB2 + KB4));
+	assert_true(ept_range_mapped(&ept, 0, 5 * MB2 + 2 * KB4));
+	assert_true(ept_range_mapped(&ept, 5 * MB2 + KB4, KB4));
+	assert_false(ept_range_mapped(&ept, 5 * MB2 + 2 * KB4, GB1));
+	assert_true(ept_range_mapped(&ept, 2 * GB1 + GB1 - KB4, KB4));
+	assert_false(ept_range_mapped(&ept, 3 * GB1, 509 * GB1));
+	assert_true(ept_range_mapped(&ept, ~0ULL - KB4, 2 * KB4)); /* wraps */
+	destroy();
+}
+
 static void leaves_carry_memory_type_and_ignore_pat(void **state)
 {
 	const enum ept_memtype types[] = {EPT_MT_UC, EPT_MT_WC, EPT_MT_WT, EPT_MT_WP, EPT_MT_WB};
@@ -513,6 +557,8 @@ int main(void)
 		cmocka_unit_test(destroy_returns_every_table_page),
 		cmocka_unit_test(exhaustion_leaves_the_mapping_intact),
 		cmocka_unit_test(needs_invept_tracks_reductions_only),
+		cmocka_unit_test(live_ept_keeps_its_tables),
+		cmocka_unit_test(range_mapped_finds_any_page),
 	};
 	return cmocka_run_group_tests_name("ept", tests, setup, teardown);
 }

@@ -287,6 +287,54 @@ static void one_eoi_ends_every_entry_with_its_vector(void **state)
 	assert_int_equal(got.count, 3);
 }
 
+/* A passed-through INTx source: it hears each end and sets its (active-low) wire again. */
+static u32 notified_pins[8];
+static int notified;
+
+static void source_hears_eoi(void *ctx, u32 n)
+{
+	assert_ptr_equal(ctx, &io);
+	if (notified < 8)
+		notified_pins[notified] = n;
+	notified++;
+	/* From inside the callback: the vIOAPIC's lock is not held. */
+	vioapic_set_irq(&io, n, true); /* idle */
+}
+
+static void notified_pin_leaves_the_line_to_its_source(void **state)
+{
+	(void)state;
+	notified = 0;
+	assert_int_equal(vioapic_notify_eoi(&io, 10, source_hears_eoi, &io), 0);
+	assert_int_equal(vioapic_notify_eoi(&io, 24, source_hears_eoi, &io), -EINVAL);
+	pin(10, true); /* idle */
+	rte_write(10, 0x01000000, LEVEL | ACTIVE_LOW | 0x61);
+	assert_int_equal(got.count, 0);
+	pin(10, false); /* asserted */
+	assert_int_equal(got.count, 1);
+	assert_message(0, 1, false, APIC_DELIVERY_FIXED, 0x61, true);
+	/* The EOI: the source is told, and nothing is delivered while the line was low. */
+	vioapic_eoi(&io, 0x61);
+	assert_int_equal(notified, 1);
+	assert_int_equal(notified_pins[0], 10);
+	assert_int_equal(got.count, 1);
+	assert_int_equal(rte_low(10), LEVEL | ACTIVE_LOW | 0x61);
+	/* The source asserts again: a new interrupt. */
+	pin(10, false);
+	assert_int_equal(got.count, 2);
+	/* Linux's way on a version 0x11 IOAPIC: edge and back ends it too. */
+	rte_write(10, 0x01000000, ACTIVE_LOW | 0x61);
+	assert_int_equal(notified, 2);
+	rte_write(10, 0x01000000, LEVEL | ACTIVE_LOW | 0x61);
+	assert_int_equal(got.count, 2);
+	/* A pin nobody asked for keeps re-delivering on its own. */
+	rte_write(9, 0x02000000, LEVEL | 0x49);
+	pin(9, true);
+	vioapic_eoi(&io, 0x49);
+	assert_int_equal(got.count, 4);
+	assert_int_equal(notified, 2);
+}
+
 static void unmasking_an_asserted_level_pin_delivers(void **state)
 {
 	(void)state;
@@ -617,6 +665,7 @@ int main(void)
 		T(edge_pin_delivers_on_rising_edges),
 		T(edge_on_a_masked_pin_is_lost),
 		T(level_pin_and_remote_irr),
+		T(notified_pin_leaves_the_line_to_its_source),
 		T(one_eoi_ends_every_entry_with_its_vector),
 		T(unmasking_an_asserted_level_pin_delivers),
 		T(polarity_inverts_the_line),

@@ -66,16 +66,56 @@ static void assert_reset(int count, const char *why)
 	}
 }
 
+static int cf8_calls;
+
+static int fake_cf8(void *device, struct io_request *req)
+{
+	assert_ptr_equal(device, &vm);
+	cf8_calls++;
+	if (!req->write)
+		req->value = 0x80001234;
+	return 0;
+}
+
+/* 0xcf8-0xcfb: a byte at 0xcf9 is reset control, a dword at 0xcf8 the PCI address. */
+static void cf8_dword_goes_to_the_pci_bus(void **state)
+{
+	u64 v = 0;
+
+	(void)state;
+	cf8_calls = 0;
+	/* Nobody claimed the address register yet: unclaimed, no reset. */
+	assert_int_equal(port_access(0xcf8, 4, false, &v), -ENOENT);
+	vreset_claim_cf8(&vm.reset_ports, fake_cf8, &vm);
+	v = 0;
+	assert_int_equal(port_access(0xcf8, 4, false, &v), 0);
+	assert_int_equal(v, 0x80001234);
+	v = 0x80000004; /* would be RST_CPU in its 0xcf9 byte */
+	assert_int_equal(port_access(0xcf8, 4, true, &v), 0);
+	assert_int_equal(cf8_calls, 2);
+	assert_reset(0, NULL);
+	/* Other sizes and offsets are neither register. */
+	v = 0;
+	assert_int_equal(port_access(0xcf8, 1, true, &v), -ENOENT);
+	assert_int_equal(port_access(0xcf9, 2, true, &v), -ENOENT);
+	assert_int_equal(port_access(0xcfa, 2, false, &v), -ENOENT);
+	assert_int_equal(cf8_calls, 2);
+	/* The byte at 0xcf9 still resets. */
+	out8(0xcf9, 0x04);
+	assert_reset(1, WHY_CF9);
+}
+
 static void attach_claims_four_byte_ports(void **state)
 {
 	static const struct {
 		u16 port;
+		u32 size;
 		const char *name;
 	} ports[] = {
-		{0x60, "keyboard controller"},
-		{0x64, "keyboard controller"},
-		{0x92, "system control A"},
-		{0xcf9, "reset control"},
+		{0x60, 1, "keyboard controller"},
+		{0x64, 1, "keyboard controller"},
+		{0x92, 1, "system control A"},
+		{0xcf8, 4, "reset control, PCI address"},
 	};
 	struct vreset again;
 
@@ -86,14 +126,12 @@ static void attach_claims_four_byte_ports(void **state)
 
 		assert_non_null(r);
 		assert_int_equal(r->base, ports[i].port);
-		assert_int_equal(r->size, 1);
+		assert_int_equal(r->size, ports[i].size);
 		assert_ptr_equal(r->device, &vm.reset_ports);
 		assert_string_equal(r->name, ports[i].name);
 	}
 	assert_ptr_equal(vm.reset_ports.vm, &vm);
 	assert_int_equal(vm.reset_ports.reset_control, 0);
-	/* The PCI configuration address port 0xcf8-0xcfb is not claimed with it. */
-	assert_null(io_bus_find(&vm.pio, 0xcf8, 4));
 	assert_null(io_bus_find(&vm.pio, 0x61, 1));
 	assert_int_equal(vreset_attach(&again, &vm, &vm.pio), -EEXIST);
 	assert_reset(0, NULL);
@@ -204,6 +242,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_setup(attach_claims_four_byte_ports, setup),
+		cmocka_unit_test_setup(cf8_dword_goes_to_the_pci_bus, setup),
 		cmocka_unit_test_setup(reset_control_rst_cpu_resets, setup),
 		cmocka_unit_test_setup(reset_control_other_writes_are_kept, setup),
 		cmocka_unit_test_setup(keyboard_controller_pulse_resets, setup),

@@ -36,6 +36,11 @@
  *   4 KiB page (another offset, size or alignment) reads all ones and is dropped, as an
  *   access nothing answers.
  * - The input lines belong to the devices and keep their levels across a reset.
+ * - A pin can have its source told when each of its interrupts ends
+ *   (vioapic_notify_eoi(): a passed-through device's INTx line, which the hypervisor
+ *   masks physically while the guest serves it). Such a pin's remote IRR, cleared by an
+ *   EOI or by switching the entry to edge, does not re-deliver a line still asserted:
+ *   the source hears of it and sets the line anew.
  *
  * Lock rule: each vIOAPIC has its own spinlock, taken with interrupts off for one register
  * access or one call. The deliver callback is called with that lock held: the receiving
@@ -78,6 +83,8 @@
 
 /* Hands one interrupt message to the VM's vLAPICs. Called with the vIOAPIC's lock held. */
 typedef void (*vioapic_deliver_fn)(void *ctx, const struct apic_intr *intr);
+/* An interrupt of pin ended (vioapic_notify_eoi). Called without the vIOAPIC's lock. */
+typedef void (*vioapic_eoi_fn)(void *ctx, u32 pin);
 
 /* Embedded in its owner (the VM); all fields are private to dm/vioapic.c. */
 struct vioapic {
@@ -89,7 +96,11 @@ struct vioapic {
 	u32 id;	    /* ID register: bits 27:24 */
 	u32 arb;    /* arbitration register: bits 27:24 */
 	u64 rte[VPLAT_IOAPIC_PINS];
-	u32 lines; /* input levels, one bit per pin, before polarity */
+	u32 lines;	 /* input levels, one bit per pin, before polarity */
+	u32 notify_pins; /* pins whose interrupts' ends go to eoi_fn */
+	u32 eoi_pending; /* of those, the ones ended and not yet told */
+	vioapic_eoi_fn eoi_fn;
+	void *eoi_ctx;
 };
 
 /* Sets up io in its reset state with every line low. deliver may be NULL. */
@@ -103,6 +114,12 @@ void vioapic_reset(struct vioapic *io);
 void vioapic_set_irq(struct vioapic *io, u32 pin, bool level);
 /* A vLAPIC's EOI broadcast for vector: ends the level interrupts that delivered it. */
 void vioapic_eoi(struct vioapic *io, u8 vector);
+/*
+ * From now on fn(ctx, pin) hears of the end of each interrupt pin delivers (see the
+ * model above). One fn and ctx for the whole vIOAPIC: a later call replaces them.
+ * Returns 0 or -EINVAL (no such pin).
+ */
+int vioapic_notify_eoi(struct vioapic *io, u32 pin, vioapic_eoi_fn fn, void *ctx);
 
 /*
  * For the debug shell: redirection entry of pin as the guest reads it, and the pin's

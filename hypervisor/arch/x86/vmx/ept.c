@@ -178,7 +178,10 @@ static int apply(struct ept *ept, const struct change *c)
 			u64 *entry = &table[index_at(gpa, level)];
 			int err;
 
-			if (fits(ept, c, gpa, level)) {
+			/* A live EPT keeps its tables: a leaf goes into them instead. */
+			if (fits(ept, c, gpa, level) &&
+			    !(ept->keep_tables && level > 1 && present(*entry) &&
+			      !is_leaf(*entry, level))) {
 				if (c->commit) {
 					u64 leaf = 0;
 
@@ -317,6 +320,33 @@ bool ept_translate(const struct ept *ept, u64 gpa, u64 *hpa, u32 *perm, enum ept
 		if (level)
 			*level = l;
 		return true;
+	}
+	return false;
+}
+
+bool ept_range_mapped(const struct ept *ept, u64 gpa, u64 size)
+{
+	u64 end = gpa + size;
+
+	if (!ept->pml4 || end < gpa)
+		return true;
+	while (gpa < end && gpa < EPT_GPA_LIMIT) {
+		const u64 *table = ept->pml4;
+		int l = 4;
+
+		for (;;) {
+			u64 e = READ_ONCE(table[index_at(gpa, l)]);
+
+			if (!present(e)) {
+				/* Nothing here: on to the end of the entry. */
+				gpa = ALIGN_DOWN(gpa, level_size(l)) + level_size(l);
+				break;
+			}
+			if (is_leaf(e, l))
+				return true;
+			table = table_of(e);
+			l--;
+		}
 	}
 	return false;
 }

@@ -14,7 +14,8 @@
  *
  * Callers serialize changes to one struct ept, and make changes that free table pages
  * (replacing tables by a leaf, unmapping a whole 2 MiB or larger region) only while no
- * CPU runs the VM, since the processor may still walk a freed table until INVEPT.
+ * CPU runs the VM, since the processor may still walk a freed table until INVEPT; with
+ * keep_tables set no change frees one.
  */
 #ifndef ASM_EPT_H
 #define ASM_EPT_H
@@ -51,7 +52,13 @@ struct ept {
 	bool large_1g;	  /* 1 GiB leaves allowed (IA32_VMX_EPT_VPID_CAP bit 17) */
 	bool exec_only;	  /* execute-only leaves allowed (IA32_VMX_EPT_VPID_CAP bit 0) */
 	bool need_invept; /* see the comment at the top of this file */
-	u64 table_pages;  /* table pages in use, the root included */
+	/*
+	 * Set once a CPU may run the VM: changes never free a table page then (the processor
+	 * may be walking it); a mapping that would replace a table fills it instead. The
+	 * tables are freed by ept_destroy().
+	 */
+	bool keep_tables;
+	u64 table_pages; /* table pages in use, the root included */
 };
 
 /*
@@ -72,6 +79,9 @@ void ept_destroy(struct ept *ept);
 int ept_map(struct ept *ept, u64 gpa, u64 hpa, u64 size, u32 perm, enum ept_memtype type);
 /* Removes [gpa, gpa+size); unmapped parts are skipped. Errors as for ept_map(). */
 int ept_unmap(struct ept *ept, u64 gpa, u64 size);
+
+/* Whether any page of [gpa, gpa+size) is mapped (true for a range that wraps). */
+bool ept_range_mapped(const struct ept *ept, u64 gpa, u64 size);
 
 /*
  * Software walk of gpa. On success fills the non-NULL outputs: host-physical address,
