@@ -310,6 +310,10 @@ class Emulator:
             f"memory: guest={cfg.memory}, host={cfg.memory}",
             f"romimage: file={BOCHS_BIOS}",
             f"vgaromimage: file={BOCHS_VGABIOS}",
+            # The PCI devices of board_xmls/bochs.xml: an e1000 NIC in slot 1 (00:02.0),
+            # with no network behind it.
+            "pci: enabled=1, chipset=i440fx, slot1=e1000",
+            "e1000: enabled=1, mac=52:54:00:12:34:56, ethmod=null",
             "boot: cdrom",
             f"ata0-master: type=cdrom, path={iso_name}, status=inserted",
             f"clock: sync=none, time0={BOCHS_TIME0}",

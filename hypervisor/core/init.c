@@ -121,6 +121,14 @@ static int step_platform(void)
 	return arch_platform_init();
 }
 
+static int step_irq(void)
+{
+	/* Without one, passed-through devices get no INTx; everything else works. */
+	if (arch_irq_init(&acpi))
+		pr_warn("IOAPIC: none usable; passed-through devices' interrupts cannot be routed\n");
+	return 0;
+}
+
 static int step_smp(void)
 {
 	size_t enabled = 0;
@@ -181,6 +189,7 @@ static const struct boot_step boot_steps[] = {
 	{"ACPI tables", step_acpi, true},
 	{"timers and local APIC", step_platform, true},
 	{"secondary CPUs", step_smp, false},
+	{"physical interrupt controllers", step_irq, false},
 	{"inter-processor interrupts", step_smp_selftest, false},
 	{"VM configuration and board", step_vm_config, true},
 	{"hardware virtualization", step_virt, true},

@@ -10,6 +10,7 @@
 #include <bulkhead/errno.h>
 #include <bulkhead/log.h>
 #include <bulkhead/printf.h>
+#include <bulkhead/ptirq.h>
 #include <bulkhead/shell.h>
 #include <bulkhead/string.h>
 #include <bulkhead/version.h>
@@ -159,6 +160,58 @@ static int cmd_vcpu_list(int argc, char **argv)
 				     vcpu_state_name(vcpu->state), (unsigned long long)vcpu->exits);
 		}
 	}
+	return 0;
+}
+
+static const char *const bar_type_names[] = {
+	[PCI_BAR_IO] = "io",
+	[PCI_BAR_MEM32] = "mem32",
+	[PCI_BAR_MEM64] = "mem64",
+};
+
+/* Racy reads of another CPU's state: good enough for a look, never for a decision. */
+static void print_pci_function(const struct vm *vm, const struct vpci_dev *d)
+{
+	const struct pci_passthrough_config *c = d->cfg;
+	const struct ptirq_line *l = c->intx_pin ? ptirq_find(vm, c->guest_gsi) : NULL;
+
+	shell_printf("vm%u %02x:%02x.%x %04x:%04x command 0x%04x", vm->id, c->bus, c->devfn >> 3,
+		     c->devfn & 7, c->vendor, c->device, d->command);
+	if (!c->intx_pin)
+		shell_printf(", no INTx\n");
+	else if (!l)
+		shell_printf(", INT%c not routed\n", 'A' + c->intx_pin - 1);
+	else
+		shell_printf(", INT%c: GSI %u -> %u, %llu interrupt(s)%s\n", 'A' + c->intx_pin - 1,
+			     l->host_gsi, l->guest_gsi, (unsigned long long)l->count,
+			     l->masked ? ", masked until the guest's EOI" : "");
+	for (u32 i = 0; i < PCI_BAR_COUNT; i++) {
+		const struct vpci_bar *b = &d->bars[i];
+
+		if (!b->present)
+			continue;
+		shell_printf("    BAR%u %-5s 0x%llx size 0x%llx: %s 0x%llx\n", i,
+			     bar_type_names[b->type], (unsigned long long)b->hpa,
+			     (unsigned long long)b->size,
+			     b->mapped ? "decoded at" : "off, guest has",
+			     (unsigned long long)b->base);
+	}
+}
+
+static int cmd_pci_list(int argc, char **argv)
+{
+	bool any = false;
+
+	for (u32 id = 0; id < vm_count(); id++) {
+		const struct vm *vm = vm_get(id);
+
+		for (u32 i = 0; i < vm->pci.count; i++) {
+			print_pci_function(vm, &vm->pci.devs[i]);
+			any = true;
+		}
+	}
+	if (!any)
+		shell_printf("no PCI function is passed through\n");
 	return 0;
 }
 
@@ -396,6 +449,8 @@ const struct shell_cmd shell_cmds[] = {
 	 cmd_vm_list},
 	{"vcpu_list", "", "vCPUs: VM, index, physical CPU, state, VM exits", 0, 0, cmd_vcpu_list},
 	{"vcpu_dumpreg", "<vm> <vcpu>", "a vCPU's registers", 2, 2, cmd_vcpu_dumpreg},
+	{"pci_list", "", "passed-through PCI functions: BARs, INTx routing, interrupts", 0, 0,
+	 cmd_pci_list},
 	{"dumpmem", "<vm> <gpa> [len]", "hex dump of guest RAM (len 1-4096, default 256)", 2, 3,
 	 cmd_dumpmem},
 	{"loglevel", "[0-5]", "show or set the console log level", 0, 1, cmd_loglevel},

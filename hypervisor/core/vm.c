@@ -534,6 +534,10 @@ static void vcpu_service(struct vcpu *vcpu)
 		}
 		vcpu->initialized = true;
 	}
+	if (vcpu->requests & VCPU_REQ_FLUSH_GPA) {
+		__atomic_fetch_and(&vcpu->requests, ~VCPU_REQ_FLUSH_GPA, __ATOMIC_SEQ_CST);
+		vcpu_vendor_flush_gpa(vcpu);
+	}
 	if (vcpu->requests & VCPU_REQ_INIT) {
 		/* INIT: out of the guest, waiting for a start-up IPI (SDM Vol 3A 9.4.4). */
 		if (vcpu->state == VCPU_RUNNING)

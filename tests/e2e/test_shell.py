@@ -38,7 +38,7 @@ CMDLINES = {
     "linux-a": "name=linux-a vcpus=2 tests=cpuid,io heartbeat=2",
     "linux-b": "name=linux-b vcpus=2 tests=cpuid,io heartbeat=2",
 }
-COMMANDS = ("help", "version", "vm_list", "vcpu_list", "vcpu_dumpreg", "dumpmem",
+COMMANDS = ("help", "version", "vm_list", "vcpu_list", "vcpu_dumpreg", "pci_list", "dumpmem",
             "loglevel", "log", "vm_console", "vm_stop", "vm_start", "vm_reset", "reboot")
 VM_LINE = re.compile(r"^vm\d+\| ")
 LOG_LINE = re.compile(r"^\[\s*\d+\.\d{6}\] cpu(\d+) ([EWIDT]): ")
@@ -130,6 +130,14 @@ def test_debug_shell_drives_two_vms(tmp_path: Path, hv: E2EHarness, testguest: P
         ("0", "0", "0"), ("0", "1", "1"), ("1", "0", "2"), ("1", "1", "3")], text
     assert all(state == "running" and int(exits) > 0
                for vm, vcpu, _, state, exits in rows if vcpu == "0"), text
+
+    # pci_list: linux-a owns the e1000; its guest never enabled decoding.
+    text = sh.run("pci_list")
+    assert re.search(r"^vm0 00:02\.0 8086:100e command 0x0000, INTA: GSI 9 -> 10, "
+                     r"0 interrupt\(s\)$", text, re.M), text
+    assert re.search(r"^    BAR0 mem32 0xc0000000 size 0x20000: off, guest has 0xc0000000$",
+                     text, re.M), text
+    assert not re.search(r"^vm1 ", text, re.M), text
 
     # Registers: vm0's vCPU 0 runs on CPU 0 itself (the shell's CPU), vm1's on CPU 2.
     for vm, cpu in ((0, 0), (1, 2)):

@@ -78,8 +78,9 @@ static int setup(void **state)
 static void help_lists_every_command(void **state)
 {
 	static const char *const names[] = {
-		"help", "version",    "vm_list", "vcpu_list", "vcpu_dumpreg", "dumpmem", "loglevel",
-		"log",	"vm_console", "vm_stop", "vm_start",  "vm_reset",     "reboot",
+		"help",	    "version",	"vm_list",  "vcpu_list", "vcpu_dumpreg",
+		"pci_list", "dumpmem",	"loglevel", "log",	 "vm_console",
+		"vm_stop",  "vm_start", "vm_reset", "reboot",
 	};
 
 	(void)state;
@@ -233,6 +234,55 @@ static void vcpu_list_shows_every_vcpu(void **state)
 	assert_out_has("  0    0    0 running                  1000\n");
 	assert_out_has("  0    1    1 running                  1001\n");
 	assert_out_has("  1    0    2 offline  18446744073709551615\n");
+}
+
+static void pci_list_shows_functions_and_their_interrupts(void **state)
+{
+	static const struct pci_bar_config bars[] = {
+		{.index = 0, .type = PCI_BAR_MEM32, .address = 0xc0000000, .size = 0x20000},
+		{.index = 1, .type = PCI_BAR_IO, .address = 0xc040, .size = 0x40},
+	};
+	static const struct pci_passthrough_config fn = {
+		.bus = 0,
+		.devfn = 0x10,
+		.vendor = 0x8086,
+		.device = 0x100e,
+		.bars = bars,
+		.bar_count = 2,
+		.intx_pin = 1,
+		.host_gsi = 10,
+		.guest_gsi = 11,
+	};
+	struct vpci_dev *d = &env.vms[1].pci.devs[0];
+
+	(void)state;
+	run("pci_list");
+	assert_out_has("no PCI function is passed through\n");
+
+	env.vms[1].pci.count = 1;
+	*d = (struct vpci_dev){.cfg = &fn, .command = 0x0402};
+	d->bars[0] = (struct vpci_bar){.present = true,
+				       .type = PCI_BAR_MEM32,
+				       .size = 0x20000,
+				       .hpa = 0xc0000000,
+				       .base = 0xd0000000,
+				       .mapped = true};
+	d->bars[1] = (struct vpci_bar){
+		.present = true, .type = PCI_BAR_IO, .size = 0x40, .hpa = 0xc040, .base = 0xc040};
+	run("pci_list");
+	assert_out_has("vm1 00:02.0 8086:100e command 0x0402, INTA not routed\n");
+	assert_out_has("    BAR0 mem32 0xc0000000 size 0x20000: decoded at 0xd0000000\n");
+	assert_out_has("    BAR1 io    0xc040 size 0x40: off, guest has 0xc040\n");
+
+	env.ptirq = (struct ptirq_line){
+		.vm = &env.vms[1], .host_gsi = 10, .guest_gsi = 11, .masked = true, .count = 7};
+	run("pci_list");
+	assert_out_has("INTA: GSI 10 -> 11, 7 interrupt(s), masked until the guest's EOI\n");
+	env.ptirq.vm = &env.vms[0]; /* the line belongs to another VM */
+	run("pci_list");
+	assert_out_has("INTA not routed\n");
+	env.ptirq.vm = NULL;
+	env.vms[1].pci.count = 0;
 }
 
 static void vcpu_dumpreg_runs_on_the_vcpus_cpu(void **state)
@@ -641,6 +691,7 @@ int main(void)
 		T(version_says_what_runs),
 		T(vm_list_shows_every_vm),
 		T(vcpu_list_shows_every_vcpu),
+		T(pci_list_shows_functions_and_their_interrupts),
 		T(vcpu_dumpreg_runs_on_the_vcpus_cpu),
 		T(vcpu_dumpreg_checks_its_arguments),
 		T(dumpmem_prints_hex_and_ascii),

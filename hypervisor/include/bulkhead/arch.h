@@ -24,6 +24,32 @@ int arch_platform_init(void);			/* time source, interrupt controller */
 u32 arch_smp_init(const struct acpi_info *acpi);
 int arch_smp_selftest(void); /* an IPI round trip to every CPU */
 int arch_virt_check(void);   /* hardware virtualization on every CPU */
+/* Finds and quiesces the physical interrupt controllers devices use (x86: I/O APICs). */
+int arch_irq_init(const struct acpi_info *acpi);
+/*
+ * Physical interrupt input gsi (a passed-through device's INTx line) to the hypervisor:
+ * level-triggered, with the given polarity, to CPU cpu, masked. For each interrupt,
+ * handler(ctx) runs on that CPU in interrupt context, before the interrupt controller's
+ * EOI; it must mask the input while the line stays asserted. Returns 0, -ENOENT (no
+ * interrupt controller has the input), -EBUSY (already routed), -ERANGE (CPU not
+ * reachable) or -ENOSPC (no vector left).
+ */
+int arch_gsi_attach(u32 gsi, bool active_low, u32 cpu, void (*handler)(void *ctx), void *ctx);
+/* Masks or unmasks input gsi (no effect on an input nobody routed). */
+void arch_gsi_mask(u32 gsi, bool masked);
+/* Port I/O for device models that forward to a device (passed-through I/O BARs). */
+u32 arch_pio_read(u16 port, u32 size);
+void arch_pio_write(u16 port, u32 size, u32 value);
+/*
+ * A VM's guest-physical device memory (passed-through BARs), changed while it may run:
+ * host-physical [hpa, hpa+size) at [gpa, gpa+size), read-write, uncached. Page-aligned
+ * ranges; returns 0, -EINVAL or -ENOMEM. Unmapping takes effect on every vCPU before it
+ * next enters the guest.
+ */
+int vm_arch_map_mmio(struct vm *vm, u64 gpa, u64 hpa, u64 size);
+void vm_arch_unmap_mmio(struct vm *vm, u64 gpa, u64 size);
+/* Whether any of [gpa, gpa+size) is in use: RAM, device memory or an emulated device. */
+bool vm_arch_gpa_taken(struct vm *vm, u64 gpa, u64 size);
 /* Registers the architecture's platform devices (LAPIC, ...) on a new VM's buses. */
 int vm_arch_devices_init(struct vm *vm);
 /* Their power-on state, timers stopped (the VM starts, resets or stops). */

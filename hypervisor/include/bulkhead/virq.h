@@ -79,6 +79,8 @@ void vm_isa_irq_line(void *ctx, bool level);
 void *vm_isa_irq_ctx(struct vm *vm, u32 irq);
 /* Sets vIOAPIC pin gsi to level (passthrough devices' INTx lines). */
 void vm_gsi_set(struct vm *vm, u32 gsi, bool level);
+/* fn(ctx, gsi) hears of the end of each interrupt of vIOAPIC pin gsi (vioapic_notify_eoi). */
+int vm_gsi_notify_eoi(struct vm *vm, u32 gsi, void (*fn)(void *ctx, u32 gsi), void *ctx);
 /* Delivers an interrupt message to the vLAPICs it names (guest/vlapic.c). */
 void vm_apic_deliver(struct vm *vm, const struct apic_intr *intr);
 /* A vLAPIC's EOI of a level-triggered vector, for the vIOAPIC's remote IRR. */

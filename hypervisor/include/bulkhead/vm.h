@@ -15,6 +15,7 @@
 #include <bulkhead/spinlock.h>
 #include <bulkhead/types.h>
 #include <bulkhead/vm_config.h>
+#include <bulkhead/vpci.h>
 #include <bulkhead/vreset.h>
 #include <bulkhead/vuart.h>
 #include <asm/vcpu.h>
@@ -36,8 +37,9 @@ enum vcpu_state {
 };
 
 /* Requests a vCPU handles before its next VM entry. */
-#define VCPU_REQ_PARK (1U << 0) /* leave the guest and wait (stop, reset) */
-#define VCPU_REQ_INIT (1U << 1) /* INIT IPI: wait for a start-up IPI */
+#define VCPU_REQ_PARK	   (1U << 0) /* leave the guest and wait (stop, reset) */
+#define VCPU_REQ_INIT	   (1U << 1) /* INIT IPI: wait for a start-up IPI */
+#define VCPU_REQ_FLUSH_GPA (1U << 2) /* the VM's guest-physical mappings shrank */
 
 #define VM_MAX_VUARTS 4
 
@@ -68,7 +70,8 @@ struct vm {
 	struct vuart vuarts[VM_MAX_VUARTS];
 	u32 vuart_count;
 	struct vreset reset_ports;
-	u32 boots; /* starts and resets so far */
+	struct vpci pci; /* its passed-through PCI functions */
+	u32 boots;	 /* starts and resets so far */
 	char stop_reason[96];
 	u32 warn_tokens; /* vm_warn() rate limit */
 	u32 warn_suppressed;

@@ -100,6 +100,11 @@ void fake_shell_env_reset(void)
 
 /* --- VMs. --- */
 
+const struct ptirq_line *ptirq_find(const struct vm *vm, u32 guest_gsi)
+{
+	return vm && env.ptirq.vm == vm && env.ptirq.guest_gsi == guest_gsi ? &env.ptirq : NULL;
+}
+
 size_t vm_count(void)
 {
 	return env.nvms;

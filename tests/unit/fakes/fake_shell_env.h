@@ -15,6 +15,7 @@
 
 #include <setjmp.h>
 #include <bulkhead/log.h>
+#include <bulkhead/ptirq.h>
 #include <bulkhead/vm.h>
 
 #define FAKE_VM0_RAM_SIZE 0x3000
@@ -48,6 +49,8 @@ struct fake_shell_env {
 	u32 run_on_cpu_cpu; /* arch_run_on_cpu(); a non-zero result skips the call */
 	int run_on_cpu_calls;
 	int run_on_cpu_result;
+
+	struct ptirq_line ptirq; /* what ptirq_find() finds (its vm NULL: nothing routed) */
 
 	jmp_buf reset_jump; /* arch_system_reset() jumps here */
 	int resets;

@@ -35,6 +35,11 @@ void vm_gsi_set(struct vm *vm, u32 gsi, bool level)
 	vioapic_set_irq(&vm->arch.vioapic, gsi, level);
 }
 
+int vm_gsi_notify_eoi(struct vm *vm, u32 gsi, void (*fn)(void *ctx, u32 gsi), void *ctx)
+{
+	return vioapic_notify_eoi(&vm->arch.vioapic, gsi, fn, ctx);
+}
+
 void vm_isa_irq_line(void *ctx, bool level)
 {
 	struct vm_isa_line *line = ctx;

@@ -102,6 +102,11 @@ void vcpu_vendor_reset(struct vcpu *vcpu)
 	vmx_invept(INVEPT_SINGLE_CONTEXT, ept_eptp(&vcpu->vm->arch.ept));
 }
 
+void vcpu_vendor_flush_gpa(struct vcpu *vcpu)
+{
+	vmx_invept(INVEPT_SINGLE_CONTEXT, ept_eptp(&vcpu->vm->arch.ept));
+}
+
 static void report_entry_failure(struct vcpu *vcpu, bool vmfail)
 {
 	if (vmfail)

@@ -3,6 +3,7 @@
  * Per-VM VT-x state: the EPT from the VM's memory layout, and the MSR and I/O bitmaps
  * its vCPUs share.
  */
+#include <bulkhead/arch.h>
 #include <bulkhead/errno.h>
 #include <bulkhead/log.h>
 #include <bulkhead/page_alloc.h>
@@ -72,10 +73,63 @@ static int build_ept(struct vm *vm)
 	u64 cap = per_cpu(0)->vmx.ept_vpid_cap;
 	int err = ept_init(&vm->arch.ept, cap & EPT_CAP_1G, cap & EPT_CAP_EXEC_ONLY);
 
+	spin_lock_init(&vm->arch.ept_lock);
 	for (u32 i = 0; i < c->mem_region_count && !err; i++)
 		err = ept_map(&vm->arch.ept, c->mem_regions[i].gpa, c->mem_regions[i].hpa,
 			      c->mem_regions[i].size, EPT_RWX, EPT_MT_WB);
+	/* From here on changes may meet a running vCPU. */
+	vm->arch.ept.keep_tables = true;
 	return err;
+}
+
+int vm_arch_map_mmio(struct vm *vm, u64 gpa, u64 hpa, u64 size)
+{
+	u64 flags = spin_lock_irqsave(&vm->arch.ept_lock);
+	/* Uncached whatever the guest's PAT says (ept_map ignores it). */
+	int err = ept_map(&vm->arch.ept, gpa, hpa, size, EPT_R | EPT_W, EPT_MT_UC);
+
+	spin_unlock_irqrestore(&vm->arch.ept_lock, flags);
+	return err;
+}
+
+void vm_arch_unmap_mmio(struct vm *vm, u64 gpa, u64 size)
+{
+	u64 flags = spin_lock_irqsave(&vm->arch.ept_lock);
+	bool flush;
+
+	ept_unmap(&vm->arch.ept, gpa, size);
+	flush = ept_needs_invept(&vm->arch.ept);
+	ept_invept_done(&vm->arch.ept);
+	spin_unlock_irqrestore(&vm->arch.ept_lock, flags);
+	if (!flush)
+		return;
+	/*
+	 * Until its INVEPT a vCPU may still reach the old range: the VM's own device, so no
+	 * one else's memory. Each flushes before its next entry.
+	 */
+	for (u32 i = 0; i < vm->vcpu_count; i++) {
+		__atomic_fetch_or(&vm->vcpus[i].requests, VCPU_REQ_FLUSH_GPA, __ATOMIC_SEQ_CST);
+		vcpu_kick(&vm->vcpus[i]);
+	}
+}
+
+bool vm_arch_gpa_taken(struct vm *vm, u64 gpa, u64 size)
+{
+	u64 flags;
+	bool taken;
+
+	if (gpa + size < gpa)
+		return true;
+	for (u32 i = 0; i < vm->mmio.count; i++) {
+		const struct io_range *r = &vm->mmio.ranges[i];
+
+		if (gpa < r->base + r->size && r->base < gpa + size)
+			return true;
+	}
+	flags = spin_lock_irqsave(&vm->arch.ept_lock);
+	taken = ept_range_mapped(&vm->arch.ept, gpa, size);
+	spin_unlock_irqrestore(&vm->arch.ept_lock, flags);
+	return taken;
 }
 
 int vm_vendor_init(struct vm *vm)

@@ -133,6 +133,7 @@ _Static_assert(__builtin_offsetof(struct vcpu_arch, host_rsp) ==
 
 struct vm_arch {
 	struct ept ept;
+	spinlock_t ept_lock;  /* changes after creation (passed-through BARs) */
 	u8 *msr_bitmap;	      /* one page, shared by the VM's vCPUs */
 	u8 *io_bitmap;	      /* two pages: A then B */
 	u64 efer_guest_owned; /* EFER bits written through (the rest are the host's) */
@@ -207,6 +208,8 @@ void vcpu_vendor_set_tsc_aux(struct vcpu *vcpu, u64 value);
 void vcpu_vendor_apic_mode_changed(struct vcpu *vcpu);
 /* The vCPU leaves the guest for a while (stop, reset, INIT): hardware it lent goes back. */
 void vcpu_vendor_park(struct vcpu *vcpu);
+/* Drops the CPU's cached guest-physical translations of the vCPU's VM (INVEPT). */
+void vcpu_vendor_flush_gpa(struct vcpu *vcpu);
 /* LAPIC passthrough: vector for a vCPU goes to its physical CPU's APIC (any CPU). */
 void vcpu_vendor_lapic_pt_deliver(struct vcpu *to, u8 vector);
 /* Whether something ends the vCPU's HLT now (an interrupt it would take, an NMI). */
