@@ -165,3 +165,29 @@ def test_vcpus_disagreeing_with_the_madt(guest_elf: Path) -> None:
         "ipi.xapic_aps_online": "expected 1 AP(s) in the MADT (vcpus=2), found 0",
     }
     assert b.lines[-1] == "testguest: halted"
+
+
+def test_pci_e1000_intx_through_the_ioapic(guest_elf: Path) -> None:
+    """tests=pci against QEMU's e1000 on the i440FX machine, where the firmware's interrupt
+    line is also the I/O APIC input (PIIX steering PCI interrupts onto ISA lines); on q35
+    the line names an 8259 IRQ while the input is 16-23, so q35 is not used here."""
+    b = boot(guest_elf, "name=pci tests=pci heartbeat=1",
+             qemu_args=["-M", "pc", "-device", "e1000,netdev=n0", "-netdev", "user,id=n0"])
+    assert_well_formed(b)
+    assert not b.failed(), b.text()
+    d = {n: m["detail"] for n, m in b.passed().items()}
+    for name in ("enumerate", "config_header", "bar_sizing", "capabilities", "mmio", "intx",
+                 "intx_masked", "stray_interrupts"):
+        assert f"pci.{name}" in d, b.text()
+    assert re.search(r"00:0\w\.0=8086:100e", d["pci.enumerate"]), d["pci.enumerate"]
+    assert d["pci.intx"].startswith("5 interrupts on GSI "), d["pci.intx"]
+    assert "msi=no" in d["pci.capabilities"], d["pci.capabilities"]
+
+
+def test_pci_without_a_function_fails_enumerate(guest_elf: Path) -> None:
+    """No e1000 (q35 without one): the group says so once and stops."""
+    b = boot(guest_elf, "name=nopci tests=pci heartbeat=1")
+    assert_well_formed(b)
+    failed = b.failed()
+    assert list(failed) == ["pci.enumerate"], b.text()
+    assert "expected an 8086:100e on bus 0" in failed["pci.enumerate"]["msg"], b.text()

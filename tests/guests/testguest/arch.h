@@ -122,6 +122,11 @@ static inline u16 inw(u16 port)
 	return v;
 }
 
+static inline void outl(u16 port, u32 v)
+{
+	asm volatile("outl %0, %1" : : "a"(v), "Nd"(port));
+}
+
 static inline u32 inl(u16 port)
 {
 	u32 v;

@@ -23,6 +23,7 @@ static const char *const test_names[TEST_COUNT] = {
 	[TEST_PIC] = "pic",
 	[TEST_RTC] = "rtc",
 	[TEST_SCI] = "sci",
+	[TEST_PCI] = "pci",
 	[TEST_SELFTEST] = "selftest",
 };
 

@@ -35,6 +35,7 @@ enum test_id {
 	TEST_PIC,
 	TEST_RTC,
 	TEST_SCI,
+	TEST_PCI,
 	TEST_SELFTEST, /* not in the default set: deliberately faults (exercises the dump path) */
 	TEST_COUNT,
 };

@@ -40,6 +40,7 @@
 #define VEC_IOAPIC_PIT	   0x70
 #define VEC_IOAPIC_RTC	   0x71
 #define VEC_SCI		   0x78
+#define VEC_PCI_INTX	   0x79 /* tests=pci: the e1000's INTx */
 #define VEC_HIGH	   0x90 /* class 9: preempts VEC_LOW */
 #define VEC_APIC_SPURIOUS  0xff
 

@@ -72,6 +72,7 @@ static const struct {
 	{TEST_PIC, test_pic},
 	{TEST_RTC, test_rtc},
 	{TEST_SCI, test_sci},
+	{TEST_PCI, test_pci},
 	{TEST_SELFTEST, test_selftest},
 };
 

@@ -38,6 +38,7 @@ void test_ioapic(void);
 void test_pic(void);
 void test_rtc(void);
 void test_sci(void);
+void test_pci(void);
 void test_selftest(void);
 
 void bench_run(void);
